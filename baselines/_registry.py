@@ -1,0 +1,167 @@
+"""The baseline factories and their registry.
+
+Each ``make_<name>(**hyperparameters)`` returns an unfitted scikit-learn
+estimator that takes a DataFrame with ``id``, ``claim``, ``response``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sklearn.compose import ColumnTransformer
+from sklearn.dummy import DummyClassifier
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from denialbench.baselines._embedding import SentencePairEmbedding
+from denialbench.baselines._features import PairFeatures
+from denialbench.baselines._rules import CueRulesClassifier
+
+__all__ = [
+    "REGISTRY",
+    "SAFE_CLASSES",
+    "BaselineSpec",
+    "make_claim_only",
+    "make_cue_rules",
+    "make_majority",
+    "make_pair_embedding",
+    "make_pair_tfidf",
+    "make_response_only",
+]
+
+#: This package's own classes that the safe loaders may rebuild.
+SAFE_CLASSES = (PairFeatures, CueRulesClassifier, SentencePairEmbedding)
+
+
+def _word_tfidf(max_features: int) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        ngram_range=(1, 2), min_df=2, max_features=max_features, sublinear_tf=True, lowercase=True
+    )
+
+
+def _char_tfidf(max_features: int) -> TfidfVectorizer:
+    return TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=(2, 5),
+        min_df=2,
+        max_features=max_features,
+        sublinear_tf=True,
+        lowercase=True,
+    )
+
+
+def _logistic(C: float, seed: int) -> LogisticRegression:
+    return LogisticRegression(C=C, max_iter=3000, class_weight="balanced", random_state=seed)
+
+
+def _one_side(column: str, C: float, max_features: int, seed: int) -> Pipeline:
+    text = FeatureUnion([("word", _word_tfidf(max_features)), ("char", _char_tfidf(max_features))])
+    return Pipeline(
+        [
+            ("features", ColumnTransformer([(column, text, column)])),
+            ("classifier", _logistic(C, seed)),
+        ]
+    )
+
+
+def make_majority() -> DummyClassifier:
+    """The floor: always the most frequent training label."""
+    return DummyClassifier(strategy="most_frequent")
+
+
+def make_cue_rules() -> Pipeline:
+    """Fixed keyword rules over the denial-cue lexicon (see CueRulesClassifier)."""
+    return Pipeline(
+        [
+            ("select", ColumnTransformer([("pair", "passthrough", ["claim", "response"])])),
+            ("rules", CueRulesClassifier()),
+        ]
+    )
+
+
+def make_response_only(C: float = 1.0, max_features: int = 20000, seed: int = 0) -> Pipeline:
+    """The artifact probe: word and character TF-IDF of the response alone."""
+    return _one_side("response", C, max_features, seed)
+
+
+def make_claim_only(C: float = 1.0, max_features: int = 20000, seed: int = 0) -> Pipeline:
+    """The claim alone: should sit near the floor."""
+    return _one_side("claim", C, max_features, seed)
+
+
+def make_pair_tfidf(
+    C: float = 1.0, max_features: int = 20000, pair_weight: float = 1.0, seed: int = 0
+) -> Pipeline:
+    """TF-IDF of both sides plus pair features, logistic regression."""
+    response = FeatureUnion(
+        [("word", _word_tfidf(max_features)), ("char", _char_tfidf(max_features))]
+    )
+    features = ColumnTransformer(
+        [
+            ("response", response, "response"),
+            ("claim", _word_tfidf(max_features // 2), "claim"),
+            ("pair", PairFeatures(), ["claim", "response"]),
+        ],
+        transformer_weights={"response": 1.0, "claim": 0.5, "pair": pair_weight},
+    )
+    return Pipeline([("features", features), ("classifier", _logistic(C, seed))])
+
+
+def make_pair_embedding(C: float = 1.0, seed: int = 0) -> Pipeline:
+    """MiniLM embeddings [u, v, |u-v|, u*v] of claim and response, logistic regression."""
+    return Pipeline(
+        [
+            (
+                "features",
+                ColumnTransformer([("pair", SentencePairEmbedding(), ["claim", "response"])]),
+            ),
+            ("classifier", _logistic(C, seed)),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class BaselineSpec:
+    name: str
+    factory: Callable[..., Any]
+    description: str
+    grid: dict[str, list[Any]] = field(default_factory=dict)
+    shipped: bool = True
+    needs_embeddings: bool = False
+    seeded: bool = True
+
+
+REGISTRY: dict[str, BaselineSpec] = {
+    spec.name: spec
+    for spec in (
+        BaselineSpec("majority", make_majority, "most frequent label (the floor)", seeded=False),
+        BaselineSpec(
+            "cue_rules", make_cue_rules, "keyword rules over the denial-cue lexicon", seeded=False
+        ),
+        BaselineSpec(
+            "response_only",
+            make_response_only,
+            "TF-IDF of the response alone (artifact probe)",
+            {"C": [0.3, 1.0, 3.0, 10.0]},
+        ),
+        BaselineSpec(
+            "claim_only", make_claim_only, "TF-IDF of the claim alone", {"C": [0.3, 1.0, 3.0]}
+        ),
+        BaselineSpec(
+            "pair_tfidf",
+            make_pair_tfidf,
+            "TF-IDF of both sides + pair features",
+            {"C": [0.3, 1.0, 3.0, 10.0], "pair_weight": [1.0, 3.0]},
+        ),
+        BaselineSpec(
+            "pair_embedding",
+            make_pair_embedding,
+            "MiniLM embeddings [u, v, |u-v|, u*v] (needs the [embeddings] extra)",
+            {"C": [0.3, 1.0, 3.0, 10.0]},
+            needs_embeddings=True,
+        ),
+    )
+}

@@ -1,0 +1,144 @@
+"""Loading the bundled corpus as a `datasets.DatasetDict` or pandas frames.
+
+The split files are package data, found through importlib.resources, so
+``load()`` works the same from a checkout, an editable install or a wheel.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from denialbench._errors import InputError
+from denialbench.corpus._io import iter_jsonl, sha256_file
+from denialbench.corpus._schema import LABELS, SPLITS, check_record
+
+if TYPE_CHECKING:
+    import datasets
+    import pandas as pd
+
+__all__ = [
+    "checksums",
+    "data_dir",
+    "features",
+    "load",
+    "read_records",
+    "split_path",
+    "split_sha256",
+]
+
+
+def data_dir() -> Path:
+    """The folder holding ``train.jsonl``, ``validation.jsonl``, ``test.jsonl``."""
+    return Path(str(resources.files("denialbench.corpus") / "data"))
+
+
+def split_path(split: str) -> Path:
+    if split not in SPLITS:
+        raise InputError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+    return data_dir() / f"{split}.jsonl"
+
+
+def split_sha256(split: str) -> str:
+    """SHA-256 of the bundled split file: what a result was scored on."""
+    return sha256_file(split_path(split))
+
+
+def checksums() -> dict[str, Any]:
+    """The recorded version and per-split SHA-256 (data/checksums.json)."""
+    path = data_dir() / "checksums.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: missing; run `denialbench corpus build`") from None
+
+
+def read_records(path: Path | str, *, split: str | None = None) -> list[dict[str, Any]]:
+    """Read and schema-check every record of a corpus-schema JSONL file.
+
+    Raises :class:`~denialbench.RecordError` naming the file, line and field
+    of the first bad record. With ``split`` given, each record's ``split``
+    field must match it.
+    """
+    records = []
+    for number, record in iter_jsonl(path):
+        where = f"{path}:{number}"
+        check_record(record, where)
+        if split is not None and record["split"] != split:
+            raise InputError(
+                f"{where}: record {record['id']!r} says split {record['split']!r} "
+                f"but sits in the {split!r} file; move it or fix its 'split' field"
+            )
+        records.append(record)
+    return records
+
+
+def features() -> datasets.Features:
+    """The `datasets` features of the corpus, with a ClassLabel ``label``."""
+    import datasets
+
+    string = datasets.Value("string")
+    return datasets.Features(
+        {
+            "id": string,
+            "claim": string,
+            "claim_source": string,
+            "response": string,
+            "speaker": string,
+            "label": datasets.ClassLabel(names=list(LABELS)),
+            "subtype": string,
+            "tags": datasets.Sequence(string),
+            "domain": string,
+            "style": string,
+            "group": string,
+            "split": string,
+            "source_url": string,
+            "source": string,
+        }
+    )
+
+
+def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records(records)
+    for optional in ("source_url", "source"):
+        if optional not in frame:
+            frame[optional] = None
+    return frame[list(features())]
+
+
+def load(
+    *, as_pandas: bool = False, splits: tuple[str, ...] = SPLITS
+) -> datasets.DatasetDict | dict[str, pd.DataFrame]:
+    """Load the bundled corpus.
+
+    Parameters
+    ----------
+    as_pandas : bool
+        Return ``{split: DataFrame}`` (string labels) instead of a
+        ``datasets.DatasetDict`` (ClassLabel labels).
+    splits : tuple of str
+        Which splits to load.
+
+    Examples
+    --------
+    >>> from denialbench.corpus import load
+    >>> ds = load()
+    >>> ds["test"].features["label"].names
+    ['deny', 'confirm', 'evade', 'unrelated']
+    """
+    frames = {split: _frame(read_records(split_path(split), split=split)) for split in splits}
+    if as_pandas:
+        return frames
+    import datasets
+
+    feats = features()
+    encoded = {}
+    for split, frame in frames.items():
+        frame = frame.copy()
+        frame["label"] = frame["label"].map(LABELS.index)  # ClassLabel stores ids
+        encoded[split] = datasets.Dataset.from_pandas(frame, features=feats, preserve_index=False)
+    return datasets.DatasetDict(encoded)

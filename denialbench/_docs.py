@@ -1,0 +1,218 @@
+"""Generated blocks of README.md, corpus/README.md and baselines/README.md.
+
+Every figure in those documents sits between ``<!-- BEGIN GENERATED: name -->``
+and ``<!-- END GENERATED: name -->`` markers and is written by
+`denialbench docs` from the project's own files (the corpus, the agreement
+study, the leaderboard entries, the latest benchmark JSON). ``--check`` fails
+when a document differs from what would be written; CI runs it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from denialbench._errors import CheckFailed, InputError
+
+__all__ = ["update_docs"]
+
+_BLOCK = re.compile(
+    r"(<!-- BEGIN GENERATED: (?P<name>[a-z_]+) -->\n)(?P<body>.*?)"
+    r"(<!-- END GENERATED: (?P=name) -->)",
+    re.S,
+)
+
+
+def _baseline_entries(root: Path) -> list[dict[str, Any]]:
+    from denialbench.corpus._version import CORPUS_VERSION
+    from denialbench.eval.leaderboard import load_entries
+
+    entries = [
+        e
+        for _, e in load_entries(root / "leaderboard")
+        if e["submission"].get("baseline") and e["result"]["corpus_version"] == CORPUS_VERSION
+    ]
+    return sorted(entries, key=lambda e: -e["result"]["metrics"]["macro_f1_score"]["value"])
+
+
+def _ci(m: dict[str, float]) -> str:
+    return f"{m['value']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}]"
+
+
+def _slice_acc(result: dict[str, Any], kind: str, name: str) -> str:
+    s = result["slices"].get(kind, {}).get(name)
+    return f"{s['accuracy_score']['value']:.3f}" if s else "-"
+
+
+def baseline_table(root: Path) -> str:
+    entries = _baseline_entries(root)
+    if not entries:
+        return "No baseline entries yet: run the commands above.\n"
+    lines = [
+        "| baseline | macro-F1 [95% CI] | deny F1 | accuracy | acc. on no_cue denials | "
+        "acc. on cue_distractor | contrast consistency |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for e in entries:
+        r = e["result"]
+        m = r["metrics"]
+        contrast = r.get("contrast_consistency") or {}
+        lines.append(
+            f"| {e['submission']['name']} | {_ci(m['macro_f1_score'])} | "
+            f"{m['deny_f1_score']['value']:.3f} | {m['accuracy_score']['value']:.3f} | "
+            f"{_slice_acc(r, 'tag', 'no_cue')} | {_slice_acc(r, 'tag', 'cue_distractor')} | "
+            f"{contrast.get('value', float('nan')):.3f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def probes_text(root: Path) -> str:
+    by_name = {e["submission"]["name"]: e["result"] for e in _baseline_entries(root)}
+    pair = {n: r for n, r in by_name.items() if n.startswith("pair_")}
+    if "response_only" not in by_name or "cue_rules" not in by_name or not pair:
+        return "The probes need the response_only, cue_rules and pair_* baseline entries.\n"
+
+    def f1(r):
+        return r["metrics"]["macro_f1_score"]["value"]
+
+    best_name = max(pair, key=lambda n: f1(pair[n]))
+    best = f1(pair[best_name])
+    gap = best - f1(by_name["response_only"])
+    cue = f1(by_name["cue_rules"])
+    verdict_gap = "passes" if gap >= 0.10 else "FAILS (the response alone gives too much away)"
+    verdict_cue = "passes" if cue < 0.55 else "FAILS (keywords suffice)"
+    return (
+        f"| probe | value | threshold | verdict |\n|---|---:|---|---|\n"
+        f"| best pair model ({best_name}) minus response_only, macro-F1 | {gap:+.3f} | "
+        f">= +0.100 | {verdict_gap} |\n"
+        f"| cue_rules macro-F1 | {cue:.3f} | < 0.550 | {verdict_cue} |\n"
+        f"| claim_only macro-F1 (should sit near the floor) | "
+        f"{f1(by_name['claim_only']) if 'claim_only' in by_name else float('nan'):.3f} | - | - |\n"
+        f"| majority macro-F1 (the floor) | "
+        f"{f1(by_name['majority']) if 'majority' in by_name else float('nan'):.3f} | - | - |\n"
+    )
+
+
+def stats_text(root: Path) -> str:
+    from denialbench.corpus import stats, stats_markdown
+
+    return stats_markdown(stats(root / "corpus" / "data"))
+
+
+def agreement_text(root: Path) -> str:
+    from denialbench.corpus._agreement import agreement, agreement_tables
+
+    folder = root / "corpus" / "agreement"
+    if not (folder / "annotator_a.jsonl").exists():
+        return "The agreement study has not been run yet.\n"
+    table = agreement_tables(agreement(folder))[0]
+    lines = [
+        f"**{table['title']}**",
+        "",
+        "| " + " | ".join(table["columns"]) + " |",
+        "|" + "---|" * len(table["columns"]),
+    ]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in table["rows"]]
+    return "\n".join(lines) + "\n"
+
+
+def checksums_text(root: Path) -> str:
+    data = json.loads((root / "corpus" / "data" / "checksums.json").read_text("utf-8"))
+    lines = [
+        f"Corpus version **{data['version']}**. SHA-256 of the split files:",
+        "",
+        "| split | SHA-256 |",
+        "|---|---|",
+    ]
+    lines += [f"| {split} | `{sha}` |" for split, sha in data["sha256"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def benchmarks_text(root: Path) -> str:
+    path = root / "benchmarks" / "latest.json"
+    if not path.exists():
+        return "No benchmark run recorded yet.\n"
+    data = json.loads(path.read_text("utf-8"))
+    rows = {b["name"]: b["stats"] for b in data["benchmarks"]}
+    lines = [
+        f"Measured on {data['machine_info'].get('cpu', {}).get('brand_raw', 'unknown CPU')}, "
+        f"{data['machine_info'].get('cpu', {}).get('count', '?')} cores, "
+        f"{data['datetime'][:10]}.",
+        "",
+        "| benchmark | median (s) | min (s) | rounds |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {name} | {s['median']:.4f} | {s['min']:.4f} | {s['rounds']} |"
+        for name, s in sorted(rows.items())
+    ]
+    ratio = data.get("ratios", {})
+    for key, value in sorted(ratio.items()):
+        lines.append(f"\n{key}: **{value:.2f}**")
+    return "\n".join(lines) + "\n"
+
+
+_PRODUCERS: dict[str, dict[str, Callable[[Path], str]]] = {
+    "README.md": {"baselines": baseline_table, "benchmarks": benchmarks_text},
+    "corpus/README.md": {
+        "stats": stats_text,
+        "agreement": agreement_text,
+        "checksums": checksums_text,
+        "probes": probes_text,
+    },
+    "baselines/README.md": {"baselines": baseline_table, "probes": probes_text},
+}
+
+
+def _rewrite(text: str, producers: dict[str, Callable[[Path], str]], root: Path, where: str) -> str:
+    seen = set()
+
+    def replace(match: re.Match) -> str:
+        name = match.group("name")
+        if name not in producers:
+            raise InputError(
+                f"{where}: unknown generated block {name!r}; known: {sorted(producers)}"
+            )
+        seen.add(name)
+        return match.group(1) + producers[name](root) + match.group(4)
+
+    out = _BLOCK.sub(replace, text)
+    missing = set(producers) - seen
+    if missing:
+        raise InputError(f"{where}: missing generated block(s) {sorted(missing)}")
+    return out
+
+
+def update_docs(root: Path | str = ".", *, check: bool = False) -> list[str]:
+    """Rewrite the generated blocks; with ``check``, raise if any is stale."""
+    from denialbench.corpus._io import atomic_write_text
+
+    root = Path(root)
+    stale = []
+    for rel, producers in _PRODUCERS.items():
+        path = root / rel
+        if not path.exists():
+            raise InputError(f"{path}: missing; run from the repository root (--root)")
+        text = path.read_text("utf-8")
+        new = _rewrite(text, producers, root, str(path))
+        if new != text:
+            stale.append(rel)
+            if not check:
+                atomic_write_text(path, new)
+    from denialbench._croissant import croissant_text
+
+    croissant = root / "corpus" / "croissant.json"
+    fresh = croissant_text(root)
+    if not croissant.exists() or croissant.read_text("utf-8") != fresh:
+        stale.append("corpus/croissant.json")
+        if not check:
+            atomic_write_text(croissant, fresh)
+    if check and stale:
+        raise CheckFailed(
+            "generated documentation is stale; run `denialbench docs`",
+            [f"{s} differs from `denialbench docs`" for s in stale],
+        )
+    return stale

@@ -1,0 +1,39 @@
+"""The DenialBench harness: safe model loading, metrics, reports, leaderboard.
+
+>>> from denialbench.eval import CONFUSION_METRICS
+>>> sorted(CONFUSION_METRICS)
+['accuracy_score', 'deny_f1_score', 'macro_f1_score', 'mcc_score']
+"""
+
+from denialbench.eval import leaderboard
+from denialbench.eval._compare import compare, paired_bootstrap
+from denialbench.eval._data import EvalData, load_eval_data
+from denialbench.eval._evaluate import evaluate
+from denialbench.eval._metrics import (
+    CONFUSION_METRICS,
+    PROBABILITY_METRICS,
+    confusion_matrix,
+    per_label_scores,
+)
+from denialbench.eval._result import EvaluationResult, result_schema
+from denialbench.eval._safe_loading import load_model, scan_pickle_globals
+from denialbench.eval._scoring import bootstrap_confusions, score
+
+__all__ = [
+    "CONFUSION_METRICS",
+    "PROBABILITY_METRICS",
+    "EvalData",
+    "EvaluationResult",
+    "bootstrap_confusions",
+    "compare",
+    "confusion_matrix",
+    "evaluate",
+    "leaderboard",
+    "load_eval_data",
+    "load_model",
+    "paired_bootstrap",
+    "per_label_scores",
+    "result_schema",
+    "scan_pickle_globals",
+    "score",
+]

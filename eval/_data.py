@@ -1,0 +1,199 @@
+"""The gold side of an evaluation: ids, labels and the slice attributes.
+
+Everything is held as numpy arrays of codes so that scoring a million items
+is a handful of ``bincount`` calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from denialbench._errors import InputError, RecordError
+from denialbench.corpus._schema import LABELS, TAGS
+
+__all__ = ["EvalData", "Slicing", "encode_labels", "load_eval_data"]
+
+
+@dataclass
+class Slicing:
+    """One categorical attribute: codes per item and the category names."""
+
+    codes: np.ndarray
+    names: list[str]
+
+
+@dataclass
+class EvalData:
+    ids: np.ndarray  # object array of str
+    gold: np.ndarray  # int8 codes into LABELS
+    claim: Any = None  # sequences of str, needed only to run a model
+    response: Any = None
+    slices: dict[str, Slicing] = field(default_factory=dict)
+    tags: np.ndarray | None = None  # bool matrix (n_items, len(TAGS))
+    group: np.ndarray | None = None  # int codes
+    source: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.gold)
+
+    def frame(self):
+        """The model's input: a DataFrame with ``id``, ``claim``, ``response``."""
+        import pandas as pd
+
+        def column(values):
+            return values.to_pandas() if hasattr(values, "to_pandas") else values
+
+        return pd.DataFrame(
+            {"id": self.ids, "claim": column(self.claim), "response": column(self.response)}
+        )
+
+
+def encode_labels(values: Any, *, what: str, fail) -> np.ndarray:
+    """Map string labels or ClassLabel ids to int8 codes; ``fail(row, msg)`` raises."""
+    arr = np.asarray(values)
+    if arr.dtype.kind in "iu":
+        bad = np.flatnonzero((arr < 0) | (arr >= len(LABELS)))
+        if bad.size:
+            raise fail(int(bad[0]), f"{what} {arr[bad[0]]!r} is not a label id 0-{len(LABELS) - 1}")
+        return arr.astype(np.int8)
+    if arr.dtype.kind == "f":
+        raise fail(0, f"{what} must be label names or integer ids (got floats)")
+    lookup = {name: i for i, name in enumerate(LABELS)}
+    lookup.update({str(i): i for i in range(len(LABELS))})
+    import pandas as pd
+
+    codes = pd.Series(arr, dtype=object).map(lookup)
+    bad = np.flatnonzero(codes.isna().to_numpy())
+    if bad.size:
+        raise fail(
+            int(bad[0]),
+            f"{what} {arr[bad[0]]!r} is not one of {', '.join(LABELS)} ({bad.size} bad row(s))",
+        )
+    return codes.to_numpy(dtype=np.int8)
+
+
+def _categorical(values: Any) -> Slicing:
+    import pandas as pd
+
+    cat = pd.Categorical(pd.Series(values, dtype=object).fillna("(none)").astype(str))
+    return Slicing(np.asarray(cat.codes, dtype=np.int32), [str(c) for c in cat.categories])
+
+
+def _tag_matrix(tag_lists: Any, n: int) -> np.ndarray:
+    matrix = np.zeros((n, len(TAGS)), dtype=bool)
+    index = {t: i for i, t in enumerate(TAGS)}
+    for row, tags in enumerate(tag_lists):
+        for tag in tags or ():
+            if tag in index:
+                matrix[row, index[tag]] = True
+    return matrix
+
+
+def _from_records(records: list[dict[str, Any]], source: dict[str, Any]) -> EvalData:
+    n = len(records)
+    gold = np.fromiter((LABELS.index(r["label"]) for r in records), dtype=np.int8, count=n)
+    data = EvalData(
+        ids=np.array([r["id"] for r in records], dtype=object),
+        gold=gold,
+        claim=[r["claim"] for r in records],
+        response=[r["response"] for r in records],
+        source=source,
+    )
+    for key in ("domain", "style"):
+        data.slices[key] = _categorical([r[key] for r in records])
+    # "explicit" is a subtype of both deny and confirm: slice on label/subtype
+    data.slices["subtype"] = _categorical(
+        [f"{r['label']}/{r['subtype']}" if r["subtype"] else r["label"] for r in records]
+    )
+    data.tags = _tag_matrix((r["tags"] for r in records), n)
+    data.group = _categorical([r["group"] for r in records]).codes
+    return data
+
+
+def _from_file(path: Path) -> EvalData:
+    """A user's JSONL/CSV in the corpus schema (id, claim, response, label required)."""
+    import pandas as pd
+
+    from denialbench.corpus._io import sha256_file
+    from denialbench.eval._tables import read_table
+
+    tf = read_table(path, error=RecordError, required=("id", "claim", "response", "label"))
+    table = tf.table
+    for name in ("id", "claim", "response"):
+        col = table.column(name)
+        nulls = np.flatnonzero(col.is_null().to_numpy(zero_copy_only=False))
+        if nulls.size:
+            raise tf.fail(int(nulls[0]), f"field {name!r} is missing or null; every row needs it")
+    ids = table.column("id").cast("string")
+    dup = np.flatnonzero(pd.Series(ids.to_numpy(zero_copy_only=False)).duplicated().to_numpy())
+    if dup.size:
+        raise tf.fail(int(dup[0]), f"duplicate id {ids[int(dup[0])].as_py()!r}; ids must be unique")
+    label_col = table.column("label")
+    gold = encode_labels(label_col.to_numpy(zero_copy_only=False), what="label", fail=tf.fail)
+    data = EvalData(
+        ids=ids.to_numpy(zero_copy_only=False).astype(object),
+        gold=gold,
+        # kept as Arrow columns: only a model run needs them as Python strings
+        claim=table.column("claim"),
+        response=table.column("response"),
+        source={"kind": "file", "path": str(path), "sha256": sha256_file(path), "split": None},
+    )
+    for key in ("domain", "style"):
+        if key in table.column_names:
+            data.slices[key] = _categorical(table.column(key).to_numpy(zero_copy_only=False))
+    if "subtype" in table.column_names:
+        subtype = pd.Series(table.column("subtype").to_numpy(zero_copy_only=False), dtype=object)
+        label = pd.Series(np.asarray(LABELS, dtype=object)[gold])
+        data.slices["subtype"] = _categorical(
+            (label + "/" + subtype.fillna("")).str.rstrip("/").to_numpy()
+        )
+    if "tags" in table.column_names:
+        data.tags = _arrow_tags(table.column("tags"), len(gold))
+    if "group" in table.column_names:
+        data.group = _categorical(table.column("group").to_numpy(zero_copy_only=False)).codes
+    return data
+
+
+def _arrow_tags(column: Any, n: int) -> np.ndarray:
+    """Tag lists (JSON arrays, or ';'-joined strings in CSV) to a bool matrix."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = column.combine_chunks()
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        column = pc.split_pattern(pc.fill_null(column, ""), ";")
+    if not pa.types.is_list(column.type):
+        return np.zeros((n, len(TAGS)), dtype=bool)
+    flat = pc.list_flatten(column)
+    parents = pc.list_parent_indices(column).to_numpy()
+    which = pc.index_in(flat, value_set=pa.array(TAGS)).to_numpy(zero_copy_only=False)
+    keep = ~np.isnan(which.astype(float))
+    matrix = np.zeros((n, len(TAGS)), dtype=bool)
+    matrix[parents[keep], which[keep].astype(int)] = True
+    return matrix
+
+
+def load_eval_data(split: str = "test", data: Path | str | None = None) -> EvalData:
+    """The bundled split, or a user's file given as ``data``."""
+    if data is not None:
+        return _from_file(Path(data))
+    from denialbench.corpus._loading import read_records, split_path, split_sha256
+    from denialbench.corpus._version import CORPUS_VERSION
+
+    if split not in ("test", "validation"):
+        raise InputError(f"--split must be 'test' or 'validation' (got {split!r})")
+    records = read_records(split_path(split), split=split)
+    return _from_records(
+        records,
+        {
+            "kind": "split",
+            "split": split,
+            "sha256": split_sha256(split),
+            "corpus_version": CORPUS_VERSION,
+            "path": None,
+        },
+    )

@@ -1,0 +1,173 @@
+"""`evaluate()`: the library call behind `denialbench evaluate`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from denialbench._errors import InputError
+from denialbench.corpus._schema import LABELS
+from denialbench.eval._data import EvalData, load_eval_data
+from denialbench.eval._result import RESULT_SCHEMA_VERSION, EvaluationResult
+from denialbench.eval._scoring import CONFIDENCE, score
+
+__all__ = ["evaluate", "predict_any", "result_content"]
+
+
+def _package_version() -> str:
+    import denialbench
+
+    return denialbench.__version__
+
+
+def predict_any(
+    model_or_path: Any,
+    data: EvalData,
+    *,
+    trust_pickle: bool = False,
+    trusted_types: list[str] | tuple = (),
+    progress: bool = False,
+) -> tuple[np.ndarray, np.ndarray | None, dict[str, Any]]:
+    """Predictions for ``data`` from a model object, a model file or a predictions file."""
+    from denialbench.corpus._io import sha256_file
+    from denialbench.eval._model import run_model
+    from denialbench.eval._predictions import PREDICTION_SUFFIXES, read_predictions
+    from denialbench.eval._safe_loading import PICKLE_SUFFIXES, SKOPS_SUFFIXES, load_model
+
+    if not isinstance(model_or_path, str | Path):
+        pred, proba = run_model(model_or_path, data, progress=progress)
+        cls = type(model_or_path)
+        return (
+            pred,
+            proba,
+            {
+                "kind": "object",
+                "sha256": None,
+                "path": None,
+                "class": f"{cls.__module__}.{cls.__qualname__}",
+            },
+        )
+    path = Path(model_or_path)
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise InputError(f"{path}: no such file; give a model (.skops/.pkl) or predictions file")
+    info = {"sha256": sha256_file(path), "path": path.name}
+    if suffix in PREDICTION_SUFFIXES:
+        pred, proba = read_predictions(path, data)
+        return pred, proba, {"kind": "predictions", **info, "class": None}
+    if suffix in PICKLE_SUFFIXES | SKOPS_SUFFIXES:
+        model = load_model(path, trust_pickle=trust_pickle, trusted_types=trusted_types)
+        pred, proba = run_model(model, data, progress=progress)
+        kind = "skops" if suffix in SKOPS_SUFFIXES else "pickle"
+        cls = type(model)
+        return pred, proba, {"kind": kind, **info, "class": f"{cls.__module__}.{cls.__qualname__}"}
+    raise InputError(
+        f"{path}: unknown file type {suffix!r}; use .skops, .pkl/.pickle/.joblib, or a "
+        "predictions file (.jsonl/.csv)"
+    )
+
+
+def result_content(
+    data: EvalData,
+    pred: np.ndarray,
+    proba: np.ndarray | None,
+    *,
+    model_info: dict[str, Any],
+    n_bootstrap: int,
+    seed: int,
+) -> dict[str, Any]:
+    """The full result dict: provenance, scores and per-item predictions."""
+    scores = score(data, pred, proba, n_bootstrap=n_bootstrap, seed=seed)
+    labels = np.asarray(LABELS, dtype=object)
+    gold_names = labels[data.gold]
+    pred_names = labels[pred]
+    if proba is None:
+        predictions = [
+            {"id": i, "gold": g, "label": p}
+            for i, g, p in zip(
+                data.ids.tolist(), gold_names.tolist(), pred_names.tolist(), strict=True
+            )
+        ]
+    else:
+        predictions = [
+            {"id": i, "gold": g, "label": p, "proba": row}
+            for i, g, p, row in zip(
+                data.ids.tolist(),
+                gold_names.tolist(),
+                pred_names.tolist(),
+                proba.tolist(),
+                strict=True,
+            )
+        ]
+    source = data.source
+    return {
+        "schema_version": RESULT_SCHEMA_VERSION,
+        "denialbench_version": _package_version(),
+        "corpus_version": source.get("corpus_version"),
+        "data": {
+            "kind": source.get("kind", "file"),
+            "split": source.get("split"),
+            "sha256": source["sha256"],
+            "path": source.get("path"),
+            "n_items": len(data),
+        },
+        "model": model_info,
+        "arguments": {"n_bootstrap": n_bootstrap, "seed": seed, "confidence": CONFIDENCE},
+        **scores,
+        "predictions": predictions,
+    }
+
+
+def evaluate(
+    model_or_path: Any,
+    split: str = "test",
+    *,
+    data: Path | str | None = None,
+    n_bootstrap: int = 1000,
+    seed: int = 0,
+    trust_pickle: bool = False,
+    trusted_types: list[str] | tuple = (),
+    progress: bool = False,
+) -> EvaluationResult:
+    """Score a model, model file or predictions file on a split or a data file.
+
+    Parameters
+    ----------
+    model_or_path : estimator or path
+        An object with scikit-learn's ``predict(X)`` (X: DataFrame with ``id``,
+        ``claim``, ``response``), a ``.skops``/``.pkl`` file (loaded safely), or
+        a predictions file (``id,label[,p_deny,...]``).
+    split : {"test", "validation"}
+        The bundled split to score on, unless ``data`` is given.
+    data : path, optional
+        A JSONL/CSV file in the corpus schema (``id``, ``claim``, ``response``,
+        ``label``; ``domain``, ``subtype``, ``tags``, ``group`` add slices).
+    n_bootstrap, seed : int
+        Bootstrap resamples and seed: the same inputs give the same numbers.
+
+    Examples
+    --------
+    >>> from denialbench.baselines import make_majority
+    >>> from denialbench.corpus import load
+    >>> train = load(as_pandas=True, splits=("train",))["train"]
+    >>> model = make_majority().fit(train[["id", "claim", "response"]], train["label"])
+    >>> result = evaluate(model, "test", n_bootstrap=100)
+    >>> 0.0 <= result.macro_f1 <= 1.0
+    True
+    """
+    if n_bootstrap < 0:
+        raise InputError(f"'n_bootstrap' must be >= 0 (got {n_bootstrap})")
+    eval_data = load_eval_data(split, data)
+    pred, proba, model_info = predict_any(
+        model_or_path,
+        eval_data,
+        trust_pickle=trust_pickle,
+        trusted_types=trusted_types,
+        progress=progress,
+    )
+    content = result_content(
+        eval_data, pred, proba, model_info=model_info, n_bootstrap=n_bootstrap, seed=seed
+    )
+    return EvaluationResult(content)

@@ -1,0 +1,123 @@
+"""Running a model under the contract, and checking what it returns.
+
+The contract is scikit-learn's: ``predict(X)`` with X a DataFrame of ``id``,
+``claim``, ``response``; labels as names or ClassLabel ids; optionally
+``predict_proba`` with ``classes_``. Anything else is a clear
+:class:`~denialbench.ModelBehaviourError`, never a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from denialbench._errors import ModelBehaviourError
+from denialbench.corpus._schema import LABELS
+from denialbench.eval._data import EvalData, encode_labels
+
+__all__ = ["BATCH_SIZE", "run_model"]
+
+BATCH_SIZE = 2048
+_PROBA_TOLERANCE = 1e-3
+
+
+def _call(method: Any, frame: Any, what: str) -> Any:
+    try:
+        return method(frame)
+    except Exception as exc:
+        raise ModelBehaviourError(
+            f"the model's {what} raised {type(exc).__name__}: {exc}"
+        ) from None
+
+
+def _class_columns(model: Any) -> np.ndarray:
+    """Column index in LABELS order for each of the model's ``classes_``."""
+    classes = np.asarray(model.classes_)
+
+    def fail(row, message):
+        return ModelBehaviourError(f"the model's classes_ are not labels: {message}")
+
+    return encode_labels(classes, what="class", fail=fail).astype(np.int64)
+
+
+def _check_proba(proba: Any, n: int, n_classes: int, ids: np.ndarray) -> np.ndarray:
+    proba = np.asarray(proba, dtype=np.float64)
+    if proba.shape != (n, n_classes):
+        raise ModelBehaviourError(
+            f"predict_proba returned shape {proba.shape}; expected ({n}, {n_classes}) "
+            "(one row per item, one column per entry of classes_)"
+        )
+    bad = np.flatnonzero(~np.isfinite(proba).all(axis=1))
+    if bad.size:
+        raise ModelBehaviourError(
+            f"predict_proba returned NaN or infinite values for item {ids[bad[0]]!r} "
+            f"({bad.size} item(s))"
+        )
+    off = np.flatnonzero(
+        (np.abs(proba.sum(axis=1) - 1) > _PROBA_TOLERANCE) | (proba < 0).any(axis=1)
+    )
+    if off.size:
+        raise ModelBehaviourError(
+            f"predict_proba rows must be non-negative and sum to 1; item {ids[off[0]]!r} sums "
+            f"to {proba[off[0]].sum():.4f} ({off.size} item(s))"
+        )
+    return proba
+
+
+def run_model(
+    model: Any, data: EvalData, *, progress: bool = False
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Predict ``data`` in batches; return label codes and, if offered, probabilities."""
+    if not callable(getattr(model, "predict", None)):
+        raise ModelBehaviourError(
+            f"the loaded object ({type(model).__name__}) has no predict method; a model must "
+            "follow scikit-learn's predict(X) contract"
+        )
+    has_proba = callable(getattr(model, "predict_proba", None)) and hasattr(model, "classes_")
+    columns = _class_columns(model) if has_proba else None
+    frame = data.frame()
+    n = len(frame)
+    preds: list[np.ndarray] = []
+    probas: list[np.ndarray] = []
+    bar = _progress(n) if progress and n > BATCH_SIZE else None
+    try:
+        for start in range(0, n, BATCH_SIZE):
+            batch = frame.iloc[start : start + BATCH_SIZE]
+            ids = batch["id"].to_numpy()
+            out = np.asarray(_call(model.predict, batch, "predict"))
+            if out.ndim != 1 or len(out) != len(batch):
+                raise ModelBehaviourError(
+                    f"predict returned {out.shape[0] if out.ndim else 'a scalar'} predictions "
+                    f"for {len(batch)} items; it must return exactly one label per row"
+                )
+
+            def fail(row, message, ids=ids):
+                return ModelBehaviourError(f"predict output for item {ids[row]!r}: {message}")
+
+            preds.append(encode_labels(out, what="label", fail=fail))
+            if has_proba:
+                raw = _call(model.predict_proba, batch, "predict_proba")
+                checked = _check_proba(raw, len(batch), len(columns), ids)
+                full = np.zeros((len(batch), len(LABELS)))
+                full[:, columns] = checked
+                probas.append(full)
+            if bar is not None:
+                bar[0].update(bar[1], advance=len(batch))
+    finally:
+        if bar is not None:
+            bar[0].stop()
+    pred = np.concatenate(preds) if preds else np.zeros(0, dtype=np.int8)
+    proba = np.concatenate(probas) if probas else None
+    return pred, proba
+
+
+def _progress(total: int):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    bar = Progress(
+        "predicting", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True
+    )
+    task = bar.add_task("predict", total=total)
+    bar.start()
+    return bar, task

@@ -1,0 +1,92 @@
+"""The result object of an evaluation, and its versioned JSON file.
+
+The file carries everything needed to recompute every figure: the package
+and corpus versions, the SHA-256 of the evaluated data and of the model
+file, the arguments and seed, the metrics with CIs, the slices, and the
+per-item gold labels, predictions and probabilities.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from denialbench._errors import InputError
+
+__all__ = ["RESULT_SCHEMA_VERSION", "EvaluationResult", "result_schema"]
+
+RESULT_SCHEMA_VERSION = 1
+
+
+@functools.cache
+def result_schema() -> dict[str, Any]:
+    text = (resources.files("denialbench.eval") / "result.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@dataclass
+class EvaluationResult:
+    """What :func:`denialbench.eval.evaluate` returns.
+
+    ``content`` is the JSON-ready dict; the properties are shortcuts into it.
+    """
+
+    content: dict[str, Any]
+
+    @property
+    def metrics(self) -> dict[str, dict[str, float]]:
+        return self.content["metrics"]
+
+    @property
+    def macro_f1(self) -> float:
+        return self.content["metrics"]["macro_f1_score"]["value"]
+
+    @property
+    def slices(self) -> dict[str, Any]:
+        return self.content["slices"]
+
+    @property
+    def predictions(self) -> list[dict[str, Any]]:
+        return self.content["predictions"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.content
+
+    def to_json(self) -> str:
+        return json.dumps(self.content, indent=1, ensure_ascii=False, allow_nan=True) + "\n"
+
+    def save(self, path: Path | str) -> None:
+        """Write the result JSON atomically."""
+        from denialbench.corpus._io import atomic_write_text
+
+        atomic_write_text(path, self.to_json())
+
+    @classmethod
+    def load(cls, path: Path | str) -> EvaluationResult:
+        """Read and schema-check a result file."""
+        path = Path(path)
+        try:
+            content = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: not a results JSON file ({exc})") from None
+        check_result(content, str(path))
+        return cls(content)
+
+
+def check_result(content: Any, where: str) -> None:
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(result_schema())
+    error = next(iter(sorted(validator.iter_errors(content), key=lambda e: list(e.path))), None)
+    if error is not None:
+        field = "/".join(str(p) for p in error.path) or "(top level)"
+        raise InputError(
+            f"{where}: field {field!r} {error.message}; write the file with "
+            "`denialbench evaluate --out`"
+        )

@@ -1,0 +1,86 @@
+"""The terminal summary of an evaluation (rich tables)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from denialbench.eval._result import EvaluationResult
+
+__all__ = ["print_summary", "summary_tables"]
+
+
+def _fmt(m: dict[str, float]) -> str:
+    if "ci_low" in m:
+        return f"{m['value']:.4f}  [{m['ci_low']:.4f}, {m['ci_high']:.4f}]"
+    return f"{m['value']:.4f}"
+
+
+def summary_tables(result: EvaluationResult) -> list[dict[str, Any]]:
+    c = result.content
+    data = c["data"]
+    where = f"split {data['split']}" if data["kind"] == "split" else f"file {data['path']}"
+    tables = [
+        {
+            "title": f"DenialBench: {c['model'].get('path') or c['model'].get('class')} on {where} "
+            f"({data['n_items']} items, corpus {c['corpus_version']})",
+            "columns": ["metric", "value  [95% CI]"],
+            "rows": [[name, _fmt(m)] for name, m in c["metrics"].items()],
+        }
+    ]
+    tables.append(
+        {
+            "title": "Per label",
+            "columns": ["label", "precision", "recall", "f1", "support"],
+            "rows": [
+                [lab, f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}", v["support"]]
+                for lab, v in c["per_label"].items()
+            ],
+        }
+    )
+    cm = c["confusion_matrix"]
+    tables.append(
+        {
+            "title": "Confusion matrix (rows gold, columns predicted)",
+            "columns": ["gold \\ pred", *cm["labels"]],
+            "rows": [[lab, *row] for lab, row in zip(cm["labels"], cm["matrix"], strict=True)],
+        }
+    )
+    for kind, table in c["slices"].items():
+        tables.append(
+            {
+                "title": f"Slices by {kind}",
+                "columns": ["slice", "n", "accuracy [95% CI]", "macro-F1", "deny F1"],
+                "rows": [
+                    [
+                        name,
+                        s["n"],
+                        _fmt(s["accuracy_score"]),
+                        f"{s['macro_f1_score']['value']:.3f}",
+                        f"{s['deny_f1_score']['value']:.3f}",
+                    ]
+                    for name, s in table.items()
+                ],
+            }
+        )
+    contrast = c.get("contrast_consistency")
+    if contrast and contrast["n_groups"]:
+        tables.append(
+            {
+                "title": "Contrast consistency (groups with every item right)",
+                "columns": ["groups", "value [95% CI]"],
+                "rows": [[contrast["n_groups"], _fmt(contrast)]],
+            }
+        )
+    return tables
+
+
+def print_summary(result: EvaluationResult, console: Any) -> None:
+    from rich.table import Table
+
+    for spec in summary_tables(result):
+        table = Table(title=spec["title"], title_justify="left")
+        for column in spec["columns"]:
+            table.add_column(str(column))
+        for row in spec["rows"]:
+            table.add_row(*(str(x) for x in row))
+        console.print(table)

@@ -1,0 +1,129 @@
+"""Reading user JSONL/CSV files into Arrow tables, fast, with line numbers.
+
+A million-row file is parsed by pyarrow's multi-threaded readers; every check
+is vectorised. When a check fails, the row index is turned back into the
+file's line number for the message (the only per-line Python loop, and it
+runs on the error path alone).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from denialbench._errors import InputError
+
+__all__ = ["TableFile", "read_table"]
+
+_SUFFIXES = (".jsonl", ".json", ".csv")
+
+
+class TableFile:
+    """An Arrow table read from ``path``, able to name a row's line."""
+
+    def __init__(self, path: Path, table: Any, raw: bytes, kind: str, error: type) -> None:
+        self.path, self.table, self._raw, self.kind, self.error = path, table, raw, kind, error
+        self._line_starts: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def line_of(self, row: int) -> int:
+        """1-based line number of data row ``row`` (CSV: after the header)."""
+        if self._line_starts is None:
+            buf = np.frombuffer(self._raw, dtype=np.uint8)
+            newlines = np.flatnonzero(buf == 10)
+            starts = np.concatenate([[0], newlines + 1])
+            ends = np.concatenate([newlines, [len(buf)]])
+            nonblank = [
+                i
+                for i, (a, b) in enumerate(zip(starts, ends, strict=True))
+                if self._raw[a:b].strip()
+            ]
+            self._line_starts = np.asarray(nonblank) + 1
+        offset = 1 if self.kind == "csv" else 0  # the CSV header line
+        index = row + offset
+        return int(self._line_starts[index]) if index < len(self._line_starts) else index + 1
+
+    def fail(self, row: int | None, message: str) -> InputError:
+        where = f"{self.path}:{self.line_of(row)}" if row is not None else str(self.path)
+        return self.error(f"{where}: {message}")
+
+    def column(self, name: str) -> Any:
+        return self.table.column(name) if name in self.table.column_names else None
+
+
+def read_table(
+    path: Path | str, *, error: type = InputError, required: tuple[str, ...] = ()
+) -> TableFile:
+    """Read a JSONL or CSV file; check encoding, emptiness and columns."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.json as pajson
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise error(f"{path}: expected a .jsonl or .csv file (got {suffix or 'no suffix'!r})")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise error(f"{path}: is a folder, expected a file") from None
+    if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 BOM, as spreadsheet programs write
+        raw = raw[3:]
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise error(
+            f"{path}:{line}: not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8"
+        ) from None
+    if not raw.strip():
+        raise error(f"{path}: the file is empty; expected a header or one JSON object per line")
+    kind = "csv" if suffix == ".csv" else "jsonl"
+    try:
+        if kind == "csv":
+            table = pacsv.read_csv(
+                io.BytesIO(raw),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={"id": pa.string(), "label": pa.string()},
+                    strings_can_be_null=False,
+                ),
+            )
+        else:
+            table = pajson.read_json(
+                io.BytesIO(raw), read_options=pajson.ReadOptions(block_size=1 << 24)
+            )
+    except pa.ArrowInvalid as exc:
+        raise error(_arrow_message(path, raw, kind, str(exc))) from None
+    missing = [c for c in required if c not in table.column_names]
+    if missing:
+        raise error(
+            f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(table.column_names)}"
+        )
+    return TableFile(path, table, raw, kind, error)
+
+
+def _arrow_message(path: Path, raw: bytes, kind: str, detail: str) -> str:
+    """Find the first bad line ourselves: Arrow's messages carry no line number."""
+    if kind == "jsonl":
+        import json
+
+        for number, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                return (
+                    f"{path}:{number}: not valid JSON ({exc.msg}); "
+                    "each line must be one JSON object"
+                )
+            if not isinstance(obj, dict):
+                return f"{path}:{number}: expected a JSON object, got {type(obj).__name__}"
+    return f"{path}: cannot parse as {kind.upper()} ({detail.splitlines()[0]})"

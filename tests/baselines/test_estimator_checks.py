@@ -1,0 +1,47 @@
+"""The custom estimators pass scikit-learn's estimator checks."""
+
+from __future__ import annotations
+
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from denialbench.baselines import (
+    CueRulesClassifier,
+    PairFeatures,
+    SentencePairEmbedding,
+    embeddings_available,
+)
+
+# The rules are fixed by design: they do not learn from X, so the checks that
+# demand a classifier fit arbitrary numeric data cannot pass. Each expected
+# failure carries that reason.
+_RULES_DO_NOT_LEARN = "fixed keyword rules: predictions do not depend on the training data"
+_CUE_RULES_EXPECTED = {
+    "check_classifiers_train": _RULES_DO_NOT_LEARN,
+    "check_classifiers_classes": _RULES_DO_NOT_LEARN,
+    "check_classifiers_regression_target": _RULES_DO_NOT_LEARN,
+    "check_classifiers_one_label_sample_weights": _RULES_DO_NOT_LEARN,
+    "check_supervised_y_2d": _RULES_DO_NOT_LEARN,
+    "check_classifier_data_not_an_array": _RULES_DO_NOT_LEARN,
+}
+
+
+def _expected(estimator):
+    return _CUE_RULES_EXPECTED if isinstance(estimator, CueRulesClassifier) else {}
+
+
+@parametrize_with_checks(
+    [PairFeatures(), PairFeatures(scale=False), CueRulesClassifier()],
+    expected_failed_checks=_expected,
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.embeddings
+@pytest.mark.skipif(
+    not embeddings_available(), reason="needs pip install 'denialbench[embeddings]'"
+)
+@parametrize_with_checks([SentencePairEmbedding(batch_size=16)])
+def test_embedding_transformer_is_sklearn_compatible(estimator, check):
+    check(estimator)

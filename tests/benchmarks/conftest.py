@@ -1,0 +1,54 @@
+"""Benchmark fixtures, and the ratios written into the benchmark JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench_helpers import N_LARGE
+from denialbench.corpus import LABELS
+
+
+@pytest.fixture(scope="session")
+def large_files(tmp_path_factory) -> tuple[Path, Path]:
+    """A 1,000,000-row --data file and its 1,000,000-row predictions file."""
+    folder = tmp_path_factory.mktemp("large")
+    rng = np.random.default_rng(0)
+    gold = rng.integers(0, 4, N_LARGE)
+    pred = np.where(rng.random(N_LARGE) < 0.7, gold, rng.integers(0, 4, N_LARGE))
+    domains = np.array(["politics", "business", "sports", "technology"])[
+        rng.integers(0, 4, N_LARGE)
+    ]
+    data_lines, pred_lines = [], []
+    for i in range(N_LARGE):
+        data_lines.append(
+            json.dumps(
+                {
+                    "id": f"r{i}",
+                    "claim": f"The Courier reported that item {i} was approved.",
+                    "response": f"Item {i} was never approved.",
+                    "label": LABELS[gold[i]],
+                    "domain": domains[i],
+                    "group": f"g{i // 4}",
+                }
+            )
+        )
+        pred_lines.append(f'{{"id": "r{i}", "label": "{LABELS[pred[i]]}"}}')
+    data = folder / "data.jsonl"
+    preds = folder / "preds.jsonl"
+    data.write_text("\n".join(data_lines) + "\n")
+    preds.write_text("\n".join(pred_lines) + "\n")
+    return data, preds
+
+
+def pytest_benchmark_update_json(config, benchmarks, output_json):
+    medians = {b["name"]: b["stats"]["median"] for b in output_json["benchmarks"]}
+    ratios = {}
+    if "test_evaluate_end_to_end" in medians and "test_floor_script" in medians:
+        ratios["evaluate / floor (median time; target <= 1.5)"] = (
+            medians["test_evaluate_end_to_end"] / medians["test_floor_script"]
+        )
+    output_json["ratios"] = ratios

@@ -1,0 +1,99 @@
+"""Speed targets, measured with pytest-benchmark (never as timed asserts).
+
+Run by the benchmark command of README.md:
+    pytest tests/benchmarks --benchmark-only --benchmark-json benchmarks/latest.json
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench_helpers import N_LARGE, run_measured
+from denialbench.baselines import REGISTRY, embeddings_available, fit_baseline
+from denialbench.corpus import load
+from denialbench.eval import score
+from denialbench.eval._data import EvalData, Slicing
+
+TRAINED = Path(str(resources.files("denialbench.baselines") / "trained"))
+CLI = shutil.which("denialbench") or "denialbench"
+
+FLOOR = f"""
+import pickle, json
+import sklearn
+from sklearn.metrics import f1_score
+import pandas as pd
+rows = [json.loads(l) for l in open({str(resources.files("denialbench.corpus") / "data" / "test.jsonl")!r})]
+frame = pd.DataFrame(rows)
+model = pickle.load(open({str(TRAINED / "pair_tfidf.pkl")!r}, 'rb'))
+pred = model.predict(frame[['id', 'claim', 'response']])
+print(f1_score(frame['label'], pred, average='macro'))
+"""
+
+
+def _run(args):
+    subprocess.run(args, check=True, capture_output=True)
+
+
+def test_evaluate_end_to_end(benchmark):
+    args = [CLI, "evaluate", str(TRAINED / "pair_tfidf.pkl"), "--bootstrap", "1000"]
+    benchmark.pedantic(_run, args=(args,), rounds=5, warmup_rounds=1)
+
+
+def test_floor_script(benchmark):
+    benchmark.pedantic(_run, args=([sys.executable, "-c", FLOOR],), rounds=5, warmup_rounds=1)
+
+
+def test_help(benchmark):
+    benchmark.pedantic(_run, args=([CLI, "--help"],), rounds=10, warmup_rounds=1)
+
+
+def test_scoring_one_million_in_memory(benchmark):
+    rng = np.random.default_rng(0)
+    gold = rng.integers(0, 4, N_LARGE).astype(np.int8)
+    pred = np.where(rng.random(N_LARGE) < 0.7, gold, rng.integers(0, 4, N_LARGE)).astype(np.int8)
+    data = EvalData(ids=np.arange(N_LARGE).astype(str).astype(object), gold=gold)
+    data.slices["domain"] = Slicing(
+        rng.integers(0, 8, N_LARGE).astype(np.int32), [f"d{i}" for i in range(8)]
+    )
+    data.slices["subtype"] = Slicing(
+        rng.integers(0, 12, N_LARGE).astype(np.int32), [f"s{i}" for i in range(12)]
+    )
+    data.tags = rng.random((N_LARGE, 12)) < 0.15
+    data.group = np.arange(N_LARGE) // 4
+    result = benchmark(score, data, pred, n_bootstrap=1000, seed=0)
+    assert (
+        result["metrics"]["macro_f1_score"]["ci_low"] < result["metrics"]["macro_f1_score"]["value"]
+    )
+
+
+def test_files_one_million_rows(benchmark, large_files):
+    data, preds = large_files
+    args = [CLI, "evaluate", str(preds), "--data", str(data), "--bootstrap", "1000"]
+    benchmark.pedantic(_run, args=(args,), rounds=3, warmup_rounds=0)
+    benchmark.extra_info.update(run_measured(args))
+
+
+@pytest.mark.parametrize(
+    "name", [n for n in REGISTRY if n != "pair_embedding"] + ["pair_embedding"]
+)
+def test_training_time(benchmark, name):
+    if REGISTRY[name].needs_embeddings and not embeddings_available():
+        pytest.skip("needs the [embeddings] extra")
+    frames = load(as_pandas=True, splits=("train", "validation"))
+    spec = REGISTRY[name]
+    _, log = fit_baseline(name, frames=frames)
+    selected = {**log["selected"], **({"seed": 0} if spec.seeded else {})}
+    train = frames["train"]
+
+    def fit_once():
+        return spec.factory(**selected).fit(train[["id", "claim", "response"]], train["label"])
+
+    benchmark.pedantic(fit_once, rounds=1, warmup_rounds=0)
+    benchmark.extra_info["selected"] = log["selected"]

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from sklearn.metrics import cohen_kappa_score
+
+from denialbench.corpus._agreement import agreement, cohen_kappa
+from strategies import label_pairs
+
+
+@given(label_pairs(min_size=2))
+def test_kappa_matches_sklearn(pair):
+    a, b = (x.astype(np.int64) for x in pair)
+    expected = cohen_kappa_score(a, b, labels=[0, 1, 2, 3])
+    got = cohen_kappa(a, b)
+    if np.isnan(expected):
+        return
+    assert got == pytest.approx(expected, abs=1e-12)
+
+
+def test_bundled_study_recomputes():
+    result = agreement()
+    before = result["before_adjudication"]
+    assert before["n"] >= 600
+    assert result["disagreements"] == int(
+        before["n"] - round(before["observed_agreement"] * before["n"])
+    )
+    assert 0.0 <= before["kappa"] <= 1.0
+
+
+def test_cli_agreement(cli):
+    out = cli("corpus", "agreement")
+    assert out.exit_code == 0, out.output
+    assert "kappa" in out.output

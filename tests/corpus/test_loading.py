@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import datasets
+import pytest
+
+from denialbench import InputError, RecordError
+from denialbench.corpus import LABELS, checksums, load, read_records, split_sha256
+
+
+def test_load_returns_a_datasetdict_with_classlabel():
+    ds = load()
+    assert set(ds) == {"train", "validation", "test"}
+    label = ds["test"].features["label"]
+    assert isinstance(label, datasets.ClassLabel)
+    assert label.names == list(LABELS)
+    assert len(ds["test"]) >= 1200 and len(ds["validation"]) >= 400
+
+
+def test_pandas_and_datasets_views_agree(frames):
+    ds = load(splits=("validation",))
+    names = ds["validation"].features["label"].names
+    assert [names[i] for i in ds["validation"]["label"]] == frames["validation"]["label"].tolist()
+    assert ds["validation"]["id"] == frames["validation"]["id"].tolist()
+
+
+def test_checksums_match_the_files():
+    recorded = checksums()
+    for split in ("train", "validation", "test"):
+        assert recorded["sha256"][split] == split_sha256(split)
+
+
+def test_hf_load_dataset_from_the_checkout(repo):
+    card = repo / "corpus" / "README.md"
+    if not card.exists():
+        pytest.skip("needs a checkout with corpus/README.md")
+    ds = datasets.load_dataset(str(repo / "corpus"))
+    assert set(ds) == {"train", "validation", "test"}
+    assert ds["test"].features["label"].names == list(LABELS)
+    assert len(ds["test"]) == len(load(splits=("test",))["test"])
+
+
+def test_read_records_reports_the_line(tmp_path):
+    path = tmp_path / "test.jsonl"
+    good = load(as_pandas=True, splits=("test",))["test"].iloc[0].to_dict()
+    good["tags"] = list(good["tags"])
+    import json
+
+    bad = dict(good, label="sideways")
+    path.write_text(json.dumps(good) + "\n\n" + json.dumps(bad) + "\n", encoding="utf-8")
+    with pytest.raises(RecordError, match=r"test.jsonl:3: 'label'"):
+        read_records(path)
+
+
+def test_read_records_rejects_bad_json_and_encoding(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"id": 1}\n{oops\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"x.jsonl:2: not valid JSON"):
+        list(read_records(path))
+    path.write_bytes(b'{"id": "\xff"}\n')
+    with pytest.raises(InputError, match=r"x.jsonl:1: not valid UTF-8"):
+        read_records(path)
+
+
+def test_missing_split_file_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        read_records(tmp_path / "nope.jsonl")

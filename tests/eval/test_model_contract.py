@@ -1,0 +1,89 @@
+"""Models that misbehave get a clear error naming the problem, and exit 2 in the CLI."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+
+from denialbench import ModelBehaviourError
+from denialbench.corpus import LABELS
+from denialbench.eval import evaluate
+
+
+class ConstantModel:
+    """Predicts one label; optional probabilities."""
+
+    def __init__(self, label="deny", proba=None, classes=LABELS):
+        self.label, self.proba, self.classes_ = label, proba, np.asarray(classes)
+
+    def predict(self, X):
+        assert list(X.columns) == ["id", "claim", "response"]
+        return np.full(len(X), self.label, dtype=object)
+
+    def predict_proba(self, X):
+        if self.proba is None:
+            raise AttributeError
+        return np.tile(self.proba, (len(X), 1))
+
+
+class ShortModel(ConstantModel):
+    def predict(self, X):
+        return np.full(len(X) - 1, "deny")
+
+
+class RaisingModel(ConstantModel):
+    def predict(self, X):
+        raise RuntimeError("GPU not found")
+
+
+class IntModel(ConstantModel):
+    def predict(self, X):
+        return np.zeros(len(X), dtype=int)
+
+
+@pytest.mark.parametrize(
+    ("model", "needle"),
+    [
+        (ShortModel(), "predictions for"),
+        (ConstantModel(label="perhaps"), "'perhaps' is not one of"),
+        (RaisingModel(), "predict raised RuntimeError: GPU not found"),
+        (ConstantModel(proba=[np.nan, 0.5, 0.25, 0.25]), "NaN"),
+        (ConstantModel(proba=[0.5, 0.5, 0.5, 0.5]), "sum to 1"),
+        (
+            ConstantModel(proba=[0.5, 0.5], classes=["deny", "confirm", "evade", "unrelated"]),
+            "shape",
+        ),
+        (
+            ConstantModel(proba=[0.5, 0.5, 0, 0], classes=["deny", "maybe", "evade", "unrelated"]),
+            "classes_",
+        ),
+        (object(), "no predict method"),
+    ],
+)
+def test_misbehaving_model_is_reported(model, needle):
+    with pytest.raises(ModelBehaviourError, match=needle.replace("(", r"\(")):
+        evaluate(model, "validation", n_bootstrap=10)
+
+
+def test_string_and_int_labels_score_the_same():
+    a = evaluate(ConstantModel(label="deny"), "validation", n_bootstrap=50)
+    b = evaluate(IntModel(), "validation", n_bootstrap=50)
+    assert a.metrics == b.metrics
+
+
+def test_probabilities_unlock_probability_metrics():
+    result = evaluate(ConstantModel(proba=[0.4, 0.3, 0.2, 0.1]), "validation", n_bootstrap=10)
+    assert {"deny_roc_auc_score", "brier_score_loss", "ece_loss"} <= set(result.metrics)
+
+
+def test_cli_reports_misbehaviour_with_exit_2(cli, tmp_path):
+    path = tmp_path / "short.pkl"
+    path.write_bytes(pickle.dumps(ShortModel()))
+    refused = cli("evaluate", path, "--split", "validation")
+    assert refused.exit_code == 2 and "allowlist" in refused.output  # a custom class: refused
+    trusted = cli("evaluate", path, "--split", "validation", "--trust-pickle")
+    assert trusted.exit_code == 2
+    assert "exactly one label per row" in trusted.output
+    assert "Traceback" not in trusted.output

@@ -1,0 +1,118 @@
+"""Predictions files: every malformed file is refused with its line number."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from denialbench import PredictionsFileError
+from denialbench.corpus import LABELS
+from denialbench.eval import evaluate
+
+
+@pytest.fixture(scope="module")
+def gold(frames):
+    return frames["validation"][["id", "label"]].reset_index(drop=True)
+
+
+def _jsonl(rows):
+    return "".join(json.dumps(r) + "\n" for r in rows)
+
+
+def _rows(gold):
+    return [{"id": i, "label": lab} for i, lab in zip(gold["id"], gold["label"], strict=True)]
+
+
+def test_perfect_predictions_score_one(tmp_path, gold):
+    path = tmp_path / "p.jsonl"
+    path.write_text(_jsonl(_rows(gold)))
+    result = evaluate(path, "validation", n_bootstrap=20)
+    assert result.macro_f1 == 1.0
+    assert result.content["model"]["kind"] == "predictions"
+
+
+def test_csv_with_bom_crlf_and_probabilities(tmp_path, gold):
+    lines = ["id,label,p_deny,p_confirm,p_evade,p_unrelated"]
+    for i, lab in zip(gold["id"], gold["label"], strict=True):
+        p = [0.1] * 4
+        p[LABELS.index(lab)] = 0.7
+        lines.append(f"{i},{lab}," + ",".join(str(x) for x in p))
+    path = tmp_path / "p.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
+    result = evaluate(path, "validation", n_bootstrap=20)
+    assert result.macro_f1 == 1.0
+    assert result.metrics["deny_roc_auc_score"]["value"] == 1.0
+
+
+def test_ids_as_class_label_ints(tmp_path, gold):
+    rows = [{"id": r["id"], "label": LABELS.index(r["label"])} for r in _rows(gold)]
+    path = tmp_path / "p.jsonl"
+    path.write_text(_jsonl(rows))
+    assert evaluate(path, "validation", n_bootstrap=0).macro_f1 == 1.0
+
+
+@pytest.mark.parametrize(
+    ("mutate", "needle"),
+    [
+        (lambda rows: rows[:-1], "have no prediction"),
+        (lambda rows: [*rows[:3], rows[1], *rows[3:]], r":4: duplicate prediction"),
+        (
+            lambda rows: [*rows[:5], {"id": "nobody-00", "label": "deny"}, *rows[5:]],
+            r":6: unknown id",
+        ),
+        (
+            lambda rows: [*rows[:2], {"id": rows[2]["id"], "label": "sideways"}, *rows[3:]],
+            r":3: label 'sideways'",
+        ),
+        (lambda rows: [*rows[:1], {"id": rows[1]["id"]}, *rows[2:]], r"'label' is missing"),
+    ],
+)
+def test_bad_predictions_name_the_line(tmp_path, gold, mutate, needle):
+    path = tmp_path / "p.jsonl"
+    path.write_text(_jsonl(mutate(_rows(gold))))
+    with pytest.raises(PredictionsFileError, match=needle):
+        evaluate(path, "validation", n_bootstrap=0)
+
+
+def test_bad_probabilities(tmp_path, gold):
+    rows = _rows(gold)
+    for r in rows:
+        r.update(p_deny=0.25, p_confirm=0.25, p_evade=0.25, p_unrelated=0.25)
+    rows[7]["p_deny"] = 0.9
+    path = tmp_path / "p.jsonl"
+    path.write_text(_jsonl(rows))
+    with pytest.raises(PredictionsFileError, match=r"p.jsonl:8: probabilities must"):
+        evaluate(path, "validation", n_bootstrap=0)
+    for r in rows:
+        del r["p_unrelated"]
+    path.write_text(_jsonl(rows))
+    with pytest.raises(PredictionsFileError, match="missing p_unrelated"):
+        evaluate(path, "validation", n_bootstrap=0)
+
+
+def test_empty_broken_and_misencoded_files(tmp_path):
+    empty = tmp_path / "e.jsonl"
+    empty.write_text("\n\n")
+    with pytest.raises(PredictionsFileError, match="empty"):
+        evaluate(empty, "validation")
+    broken = tmp_path / "b.jsonl"
+    broken.write_text('{"id": "a", "label": "deny"}\n{"id": "b", "label": \n')
+    with pytest.raises(PredictionsFileError, match=r"b.jsonl:2: not valid JSON"):
+        evaluate(broken, "validation")
+    latin = tmp_path / "l.csv"
+    latin.write_bytes("id,label\nx,d\xe9ny\n".encode("latin-1"))
+    with pytest.raises(PredictionsFileError, match=r"l.csv:2: not valid UTF-8"):
+        evaluate(latin, "validation")
+    nocol = tmp_path / "n.csv"
+    nocol.write_text("ident,label\nx,deny\n")
+    with pytest.raises(PredictionsFileError, match="missing column"):
+        evaluate(nocol, "validation")
+
+
+def test_cli_bad_predictions_exit_2(cli, tmp_path, gold):
+    path = tmp_path / "p.jsonl"
+    path.write_text(_jsonl(_rows(gold)[:-3]))
+    result = cli("evaluate", path, "--split", "validation")
+    assert result.exit_code == 2
+    assert "3 id(s) have no prediction" in result.output
