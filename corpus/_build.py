@@ -84,7 +84,7 @@ def _read_adjudication(root: Path) -> dict[str, dict[str, Any]]:
     return fixes
 
 
-def _finish_records(rows, fixes) -> list[dict[str, Any]]:
+def _finish_records(rows) -> list[dict[str, Any]]:
     per_group: Counter[str] = Counter()
     records = []
     for row in rows:
@@ -92,20 +92,28 @@ def _finish_records(rows, fixes) -> list[dict[str, Any]]:
         group = row["group"]
         per_group[group] += 1
         rid = group if group == SEED_ITEM["group"] else f"{group}-{per_group[group]:02d}"
-        record = {"id": rid, **row, "split": "train"}
-        if rid in fixes:
-            record["label"] = fixes[rid]["final_label"]
-            record["subtype"] = fixes[rid]["final_subtype"]
+        record = {"id": rid, **row, "split": "train", "_where": where}
+        record.setdefault("source_url", None)
+        record.setdefault("source", None)
+        records.append(record)
+    return records
+
+
+def _apply_fixes_and_tags(records, fixes) -> None:
+    """Adjudicated labels, then the derived tags; every record is schema-checked."""
+    for record in records:
+        where = record.pop("_where")
+        fix = fixes.get(record["id"])
+        if fix is not None:
+            record["label"], record["subtype"] = fix["final_label"], fix["final_subtype"]
         tags = set(record.get("tags") or []) - COMPUTED_TAGS
+        if fix is not None:  # the writer's subtype tags described the old subtype
+            tags -= set(_SUBTYPE_TAGS.values())
         if record["subtype"] in _SUBTYPE_TAGS and record["label"] in ("deny", "evade"):
             tags.add(_SUBTYPE_TAGS[record["subtype"]])
         tags |= computed_tags(record)
         record["tags"] = sorted(tags)
-        record.setdefault("source_url", None)
-        record.setdefault("source", None)
         check_record(record, where)
-        records.append(record)
-    return records
 
 
 def _units(records) -> list[list[str]]:
@@ -165,8 +173,11 @@ def _assign_splits(records, seed: int) -> None:
 def build(root: Path | str, *, seed: int = 13, allow_same_version: bool = False) -> dict[str, Any]:
     """Build ``root/data`` from ``root/sources``; returns counts and checksums."""
     root = Path(root)
-    records = _finish_records(_read_sources(root), _read_adjudication(root))
+    records = _finish_records(_read_sources(root))
+    # Splits are assigned on the labels as written, so an adjudicated fix never
+    # moves an item (or the agreement sample) to another split.
     _assign_splits(records, seed)
+    _apply_fixes_and_tags(records, _read_adjudication(root))
     data = root / "data"
     checks_path = data / "checksums.json"
     old = json.loads(checks_path.read_text("utf-8")) if checks_path.exists() else None

@@ -41,9 +41,11 @@ def test_hf_load_dataset_from_the_checkout(repo):
 
 def test_read_records_reports_the_line(tmp_path):
     path = tmp_path / "test.jsonl"
-    good = load(as_pandas=True, splits=("test",))["test"].iloc[0].to_dict()
-    good["tags"] = list(good["tags"])
     import json
+
+    from denialbench.corpus import split_path
+
+    good = json.loads(split_path("test").read_text("utf-8").splitlines()[0])
 
     bad = dict(good, label="sideways")
     path.write_text(json.dumps(good) + "\n\n" + json.dumps(bad) + "\n", encoding="utf-8")
