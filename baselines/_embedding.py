@@ -31,6 +31,9 @@ def embeddings_available() -> bool:
     return True
 
 
+_CACHE: dict[str, np.ndarray] = {}
+
+
 @functools.cache
 def _encoder():
     if not embeddings_available():

@@ -154,7 +154,7 @@ REGISTRY: dict[str, BaselineSpec] = {
             "pair_tfidf",
             make_pair_tfidf,
             "TF-IDF of both sides + pair features",
-            {"C": [0.3, 1.0, 3.0, 10.0], "pair_weight": [1.0, 3.0]},
+            {"C": [0.3, 1.0, 3.0], "pair_weight": [1.0, 3.0]},
         ),
         BaselineSpec(
             "pair_embedding",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import pickle
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,12 +33,14 @@ def _grid(spec: BaselineSpec) -> list[dict[str, Any]]:
     ]
 
 
-def _drop_pruned_vocabulary(obj: Any, seen: set[int] | None = None) -> None:
-    """Delete TfidfVectorizer.stop_words_ throughout a fitted model.
+def _compact_for_saving(obj: Any, seen: set[int] | None = None) -> None:
+    """Shrink the fitted TfidfVectorizers of a model before it is saved.
 
-    scikit-learn keeps every term pruned by min_df/max_features there, for
-    introspection only; it is most of a saved file's size (tens of MB in
-    .skops) and prediction never reads it.
+    - ``stop_words_`` holds every term pruned by min_df/max_features, for
+      introspection only; prediction never reads it.
+    - ``vocabulary_`` maps terms to numpy int64 scalars, which skops stores as
+      one .npy file each (tens of thousands of files, tens of MB); plain ints
+      are stored inline and index the same columns.
     """
     from sklearn.base import BaseEstimator
 
@@ -48,11 +51,13 @@ def _drop_pruned_vocabulary(obj: Any, seen: set[int] | None = None) -> None:
     if isinstance(obj, BaseEstimator):
         if hasattr(obj, "stop_words_"):
             del obj.stop_words_
+        if isinstance(getattr(obj, "vocabulary_", None), dict):
+            obj.vocabulary_ = {term: int(index) for term, index in obj.vocabulary_.items()}
         for value in vars(obj).values():
-            _drop_pruned_vocabulary(value, seen)
+            _compact_for_saving(value, seen)
     elif isinstance(obj, list | tuple):
         for value in obj:
-            _drop_pruned_vocabulary(value, seen)
+            _compact_for_saving(value, seen)
 
 
 def fit_baseline(name: str, *, seed: int = 0, frames=None) -> tuple[Any, dict[str, Any]]:
@@ -94,7 +99,7 @@ def fit_baseline(name: str, *, seed: int = 0, frames=None) -> tuple[Any, dict[st
         "validation_items": len(validation),
         "seed": seed,
     }
-    _drop_pruned_vocabulary(best[2])
+    _compact_for_saving(best[2])
     return best[2], log
 
 
@@ -113,7 +118,6 @@ def _card(spec: BaselineSpec, log: dict[str, Any], val, test, files: list[str]) 
         f"{t['validation_macro_f1']:.4f} |"
         for t in log["trials"]
     )
-
 
     return f"""# Model card: `{spec.name}`
 
@@ -168,7 +172,7 @@ def train_baselines(
         model, log = fit_baseline(current, seed=seed, frames=frames)
         skops_path, pkl_path = out / f"{current}.skops", out / f"{current}.pkl"
         tmp = out / f".{current}.skops.tmp"
-        sio.dump(model, tmp)
+        sio.dump(model, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
         tmp.replace(skops_path)
         atomic_bytes = pickle.dumps(model, protocol=5)
         tmp_pkl = out / f".{current}.pkl.tmp"

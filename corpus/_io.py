@@ -18,25 +18,36 @@ from typing import Any
 
 from denialbench._errors import InputError
 
-__all__ = ["atomic_write_text", "iter_jsonl", "sha256_file", "write_jsonl"]
+__all__ = ["atomic_write_text", "iter_jsonl", "read_utf8_bytes", "sha256_file", "write_jsonl"]
+
+
+def read_utf8_bytes(path: Path, error: type = InputError) -> bytes:
+    """The file's bytes without a leading BOM, checked to be UTF-8.
+
+    Raises ``error`` naming the file (and the line of a bad byte).
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise error(f"{path}: is a folder, expected a file") from None
+    if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 BOM, as editors and spreadsheets write
+        raw = raw[3:]
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise error(
+            f"{path}:{line}: not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8"
+        ) from None
+    return raw
 
 
 def iter_jsonl(path: Path | str) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(line_number, object)`` for each non-blank line of ``path``."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, expected a .jsonl file") from None
-    try:
-        text = raw.decode("utf-8-sig")  # tolerate a BOM, which editors add
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{path}:{line}: not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8"
-        ) from None
+    text = read_utf8_bytes(path).decode("utf-8")
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -57,6 +68,10 @@ def atomic_write_text(path: Path | str, text: str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # mkstemp creates 0600 files; give the result the mode a plain open() would
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)

@@ -10,8 +10,6 @@ The work lives in three subpackages, imported on demand so that
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from denialbench._errors import (
     CheckFailed,
     CorpusCheckFailed,
@@ -24,10 +22,18 @@ from denialbench._errors import (
     VerificationFailed,
 )
 
-try:
-    __version__ = version("denialbench")
-except PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "0.0.0+unknown"
+
+def __getattr__(name: str) -> str:
+    # importlib.metadata is slow to import; only callers that ask pay for it
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("denialbench")
+        except PackageNotFoundError:  # a checkout that was never installed
+            return "0.0.0+unknown"
+    raise AttributeError(f"module 'denialbench' has no attribute {name!r}")
+
 
 __all__ = [
     "CheckFailed",

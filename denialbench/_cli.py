@@ -24,10 +24,19 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # plain click help: rendering help through rich costs more than the
+    # 0.3 s budget of `denialbench --help`; command output still uses rich
+    rich_markup_mode=None,
 )
-corpus_app = typer.Typer(help="Inspect, check and build the corpus.", no_args_is_help=True)
-baselines_app = typer.Typer(help="List and train the baseline models.", no_args_is_help=True)
-leaderboard_app = typer.Typer(help="Verified submissions and LEADERBOARD.md.", no_args_is_help=True)
+corpus_app = typer.Typer(
+    help="Inspect, check and build the corpus.", no_args_is_help=True, rich_markup_mode=None
+)
+baselines_app = typer.Typer(
+    help="List and train the baseline models.", no_args_is_help=True, rich_markup_mode=None
+)
+leaderboard_app = typer.Typer(
+    help="Verified submissions and LEADERBOARD.md.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(baselines_app, name="baselines")
 app.add_typer(leaderboard_app, name="leaderboard")
@@ -63,16 +72,9 @@ def _print_json(obj: Any) -> None:
 
 
 def _print_tables(tables: list[dict[str, Any]]) -> None:
-    from rich.table import Table
+    from denialbench._tables import print_tables
 
-    console = _console()
-    for spec in tables:
-        table = Table(title=spec["title"], title_justify="left")
-        for column in spec["columns"]:
-            table.add_column(str(column))
-        for row in spec["rows"]:
-            table.add_row(*(str(c) for c in row))
-        console.print(table)
+    print_tables(_console(), tables)
 
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]

@@ -181,12 +181,12 @@ def load_eval_data(split: str = "test", data: Path | str | None = None) -> EvalD
     """The bundled split, or a user's file given as ``data``."""
     if data is not None:
         return _from_file(Path(data))
-    from denialbench.corpus._loading import read_records, split_path, split_sha256
+    from denialbench.corpus._loading import read_bundled_split, split_sha256
     from denialbench.corpus._version import CORPUS_VERSION
 
     if split not in ("test", "validation"):
         raise InputError(f"--split must be 'test' or 'validation' (got {split!r})")
-    records = read_records(split_path(split), split=split)
+    records = read_bundled_split(split)
     return _from_records(
         records,
         {

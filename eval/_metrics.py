@@ -102,16 +102,24 @@ CONFUSION_METRICS: dict[str, Metric] = {
 # ---------------------------------------------------------------- probabilities
 
 
+def _average_ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks with ties averaged (scipy's rankdata, without importing scipy.stats)."""
+    order = np.argsort(values, kind="mergesort")
+    _, inverse, counts = np.unique(values[order], return_inverse=True, return_counts=True)
+    tie_mean = np.cumsum(counts) - (counts - 1) / 2
+    ranks = np.empty(len(values))
+    ranks[order] = tie_mean[inverse]
+    return ranks
+
+
 def deny_roc_auc_score(gold: np.ndarray, proba: np.ndarray) -> float:
     """ROC AUC of p(deny) for deny vs rest, via the rank-sum formula (ties averaged)."""
-    from scipy.stats import rankdata
-
     positive = gold == DENY
     n_pos = int(positive.sum())
     n_neg = len(gold) - n_pos
     if n_pos == 0 or n_neg == 0:
         return float("nan")
-    ranks = rankdata(proba[:, DENY])
+    ranks = _average_ranks(proba[:, DENY])
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 

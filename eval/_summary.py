@@ -75,12 +75,6 @@ def summary_tables(result: EvaluationResult) -> list[dict[str, Any]]:
 
 
 def print_summary(result: EvaluationResult, console: Any) -> None:
-    from rich.table import Table
+    from denialbench._tables import print_tables
 
-    for spec in summary_tables(result):
-        table = Table(title=spec["title"], title_justify="left")
-        for column in spec["columns"]:
-            table.add_column(str(column))
-        for row in spec["rows"]:
-            table.add_row(*(str(x) for x in row))
-        console.print(table)
+    print_tables(console, summary_tables(result))

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from denialbench._errors import InputError
+from denialbench.corpus._io import read_utf8_bytes
 
 __all__ = ["TableFile", "read_table"]
 
@@ -68,21 +69,7 @@ def read_table(
     suffix = path.suffix.lower()
     if suffix not in _SUFFIXES:
         raise error(f"{path}: expected a .jsonl or .csv file (got {suffix or 'no suffix'!r})")
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise error(f"{path}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise error(f"{path}: is a folder, expected a file") from None
-    if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 BOM, as spreadsheet programs write
-        raw = raw[3:]
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise error(
-            f"{path}:{line}: not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8"
-        ) from None
+    raw = read_utf8_bytes(path, error)
     if not raw.strip():
         raise error(f"{path}: the file is empty; expected a header or one JSON object per line")
     kind = "csv" if suffix == ".csv" else "jsonl"

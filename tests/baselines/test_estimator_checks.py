@@ -18,11 +18,7 @@ from denialbench.baselines import (
 _RULES_DO_NOT_LEARN = "fixed keyword rules: predictions do not depend on the training data"
 _CUE_RULES_EXPECTED = {
     "check_classifiers_train": _RULES_DO_NOT_LEARN,
-    "check_classifiers_classes": _RULES_DO_NOT_LEARN,
     "check_classifiers_regression_target": _RULES_DO_NOT_LEARN,
-    "check_classifiers_one_label_sample_weights": _RULES_DO_NOT_LEARN,
-    "check_supervised_y_2d": _RULES_DO_NOT_LEARN,
-    "check_classifier_data_not_an_array": _RULES_DO_NOT_LEARN,
 }
 
 
@@ -42,6 +38,13 @@ def test_sklearn_compatible(estimator, check):
 @pytest.mark.skipif(
     not embeddings_available(), reason="needs pip install 'denialbench[embeddings]'"
 )
-@parametrize_with_checks([SentencePairEmbedding(batch_size=16)])
+@parametrize_with_checks(
+    [SentencePairEmbedding(batch_size=16)],
+    expected_failed_checks=lambda _: dict.fromkeys(
+        ("check_methods_sample_order_invariance", "check_methods_subset_invariance"),
+        "the encoder pads each batch to its longest text, so float32 embeddings of the "
+        "same text can differ by ~1e-7 when batches are composed differently",
+    ),
+)
 def test_embedding_transformer_is_sklearn_compatible(estimator, check):
     check(estimator)

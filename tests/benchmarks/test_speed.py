@@ -80,9 +80,7 @@ def test_files_one_million_rows(benchmark, large_files):
     benchmark.extra_info.update(run_measured(args))
 
 
-@pytest.mark.parametrize(
-    "name", [n for n in REGISTRY if n != "pair_embedding"] + ["pair_embedding"]
-)
+@pytest.mark.parametrize("name", list(REGISTRY))
 def test_training_time(benchmark, name):
     if REGISTRY[name].needs_embeddings and not embeddings_available():
         pytest.skip("needs the [embeddings] extra")

@@ -4,7 +4,7 @@ import datasets
 import pytest
 
 from denialbench import InputError, RecordError
-from denialbench.corpus import LABELS, checksums, load, read_records, split_sha256
+from denialbench.corpus import LABELS, checksums, iter_jsonl, load, read_records, split_sha256
 
 
 def test_load_returns_a_datasetdict_with_classlabel():
@@ -57,7 +57,7 @@ def test_read_records_rejects_bad_json_and_encoding(tmp_path):
     path = tmp_path / "x.jsonl"
     path.write_text('{"id": 1}\n{oops\n', encoding="utf-8")
     with pytest.raises(InputError, match=r"x.jsonl:2: not valid JSON"):
-        list(read_records(path))
+        list(iter_jsonl(path))
     path.write_bytes(b'{"id": "\xff"}\n')
     with pytest.raises(InputError, match=r"x.jsonl:1: not valid UTF-8"):
         read_records(path)

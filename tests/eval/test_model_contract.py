@@ -13,18 +13,24 @@ from denialbench.eval import evaluate
 
 
 class ConstantModel:
-    """Predicts one label; optional probabilities."""
+    """Predicts one label; no probabilities."""
 
-    def __init__(self, label="deny", proba=None, classes=LABELS):
-        self.label, self.proba, self.classes_ = label, proba, np.asarray(classes)
+    def __init__(self, label="deny"):
+        self.label = label
 
     def predict(self, X):
         assert list(X.columns) == ["id", "claim", "response"]
         return np.full(len(X), self.label, dtype=object)
 
+
+class ProbaModel(ConstantModel):
+    """Predicts one label and fixed probabilities over ``classes``."""
+
+    def __init__(self, proba, classes=LABELS):
+        super().__init__("deny")
+        self.proba, self.classes_ = proba, np.asarray(classes)
+
     def predict_proba(self, X):
-        if self.proba is None:
-            raise AttributeError
         return np.tile(self.proba, (len(X), 1))
 
 
@@ -49,14 +55,14 @@ class IntModel(ConstantModel):
         (ShortModel(), "predictions for"),
         (ConstantModel(label="perhaps"), "'perhaps' is not one of"),
         (RaisingModel(), "predict raised RuntimeError: GPU not found"),
-        (ConstantModel(proba=[np.nan, 0.5, 0.25, 0.25]), "NaN"),
-        (ConstantModel(proba=[0.5, 0.5, 0.5, 0.5]), "sum to 1"),
+        (ProbaModel([np.nan, 0.5, 0.25, 0.25]), "NaN"),
+        (ProbaModel([0.5, 0.5, 0.5, 0.5]), "sum to 1"),
         (
-            ConstantModel(proba=[0.5, 0.5], classes=["deny", "confirm", "evade", "unrelated"]),
+            ProbaModel([0.5, 0.5]),
             "shape",
         ),
         (
-            ConstantModel(proba=[0.5, 0.5, 0, 0], classes=["deny", "maybe", "evade", "unrelated"]),
+            ProbaModel([0.5, 0.5, 0, 0], classes=["deny", "maybe", "evade", "unrelated"]),
             "classes_",
         ),
         (object(), "no predict method"),
@@ -74,7 +80,7 @@ def test_string_and_int_labels_score_the_same():
 
 
 def test_probabilities_unlock_probability_metrics():
-    result = evaluate(ConstantModel(proba=[0.4, 0.3, 0.2, 0.1]), "validation", n_bootstrap=10)
+    result = evaluate(ProbaModel([0.4, 0.3, 0.2, 0.1]), "validation", n_bootstrap=10)
     assert {"deny_roc_auc_score", "brier_score_loss", "ece_loss"} <= set(result.metrics)
 
 

@@ -22,6 +22,24 @@ from denialbench import InputError, UnsafeModelError
 from denialbench.baselines import make_pair_tfidf
 from denialbench.eval import load_model, scan_pickle_globals
 
+TOY = pd.DataFrame(
+    {
+        "id": list("abcdefgh"),
+        "claim": ["Ann met Bo in Rome"] * 8,
+        "response": [
+            "They never met",
+            "Yes we met",
+            "No comment",
+            "The weather",
+            "Untrue",
+            "Indeed so",
+            "Ask them",
+            "Unrelated",
+        ],
+    }
+)
+TOY_LABELS = ["deny", "confirm", "evade", "unrelated"] * 2
+
 
 def _global(module: str, name: str) -> bytes:
     return b"c" + module.encode() + b"\n" + name.encode() + b"\n"
@@ -175,25 +193,7 @@ def test_decompression_bomb_is_refused_fast(tmp_path):
 
 
 def test_truncated_and_non_pickle_files(tmp_path):
-    train = pd.DataFrame(
-        {
-            "id": list("abcdefgh"),
-            "claim": ["Ann met Bo in Rome"] * 8,
-            "response": [
-                "They never met",
-                "Yes we met",
-                "No comment",
-                "The weather",
-                "Untrue",
-                "Indeed so",
-                "Ask them",
-                "Unrelated",
-            ],
-        }
-    )
-    model = make_pair_tfidf(max_features=50).fit(
-        train, ["deny", "confirm", "evade", "unrelated"] * 2
-    )
+    model = make_pair_tfidf(max_features=50).fit(TOY, TOY_LABELS)
     whole = pickle.dumps(model, protocol=5)
     (tmp_path / "cut.pkl").write_bytes(whole[: len(whole) // 2])
     with pytest.raises(InputError, match="truncated"):
@@ -212,30 +212,13 @@ def test_truncated_and_non_pickle_files(tmp_path):
 def test_real_models_load_as_pickle_joblib_and_skops(tmp_path):
     import skops.io as sio
 
-    train = pd.DataFrame(
-        {
-            "id": list("abcdefgh"),
-            "claim": ["Ann met Bo in Rome"] * 8,
-            "response": [
-                "They never met",
-                "Yes we met",
-                "No comment",
-                "The weather",
-                "Untrue",
-                "Indeed so",
-                "Ask them",
-                "Unrelated",
-            ],
-        }
-    )
-    y = ["deny", "confirm", "evade", "unrelated"] * 2
-    model = make_pair_tfidf(max_features=50).fit(train, y)
-    expected = model.predict(train)
+    model = make_pair_tfidf(max_features=50).fit(TOY, TOY_LABELS)
+    expected = model.predict(TOY)
     (tmp_path / "m.pkl").write_bytes(pickle.dumps(model, protocol=5))
     sio.dump(model, tmp_path / "m.skops")
     for name in ("m.pkl", "m.skops"):
         loaded = load_model(tmp_path / name)
-        assert list(loaded.predict(train)) == list(expected), name
+        assert list(loaded.predict(TOY)) == list(expected), name
     # joblib stores the pipeline's column names as an object array: refused
     joblib.dump(model, tmp_path / "m.joblib")
     with pytest.raises(UnsafeModelError, match="object-dtype"):
