@@ -9,8 +9,10 @@ give byte-identical split files. Steps:
 3. give ids (``<group>-<nn>``) and the computed tags;
 4. join groups whose claims or responses are near-duplicates into one unit,
    so that no near-duplicate can straddle two splits;
-5. assign units to splits greedily, balancing domain x label cells;
-6. write the split files and checksums.json atomically.
+5. keep every group's split from ``sources/splits.json`` (a released group
+   never moves, so results and the agreement sample stay comparable), and
+   assign new units greedily, balancing domain x label cells;
+6. write the split files, checksums.json and splits.json atomically.
 """
 
 from __future__ import annotations
@@ -140,18 +142,35 @@ def _units(records) -> list[list[str]]:
     return sorted(sorted(u) for u in units.values())
 
 
-def _assign_splits(records, seed: int) -> None:
+def _assign_splits(records, seed: int, frozen: dict[str, str]) -> None:
     cells_of_group: dict[str, Counter] = defaultdict(Counter)
     for r in records:
         cells_of_group[r["group"]][(r["domain"], r["label"])] += 1
     units = _units(records)
+    split_of_group: dict[str, str] = {}
+    filled = {s: Counter() for s in SPLITS}
+    sizes: Counter[str] = Counter()
+    new_units = []
+    for unit in units:
+        kept = {frozen[g] for g in unit if g in frozen}
+        if len(kept) > 1:
+            raise InputError(
+                f"groups {', '.join(unit)} hold near-duplicate texts but are frozen in different "
+                f"splits {sorted(kept)}; reword the new text so it is no near-duplicate"
+            )
+        if not kept:
+            new_units.append(unit)
+            continue
+        split = kept.pop()
+        for g in unit:
+            split_of_group[g] = split
+            filled[split].update(cells_of_group[g])
+            sizes[split] += sum(cells_of_group[g].values())
+    units = new_units
     random.Random(seed).shuffle(units)
     units.sort(key=lambda u: -sum(sum(cells_of_group[g].values()) for g in u))
-    totals = Counter(r_cell for r in records for r_cell in [(r["domain"], r["label"])])
-    filled = {s: Counter() for s in SPLITS}
-    sizes = Counter()
+    totals = Counter((r["domain"], r["label"]) for r in records)
     n = len(records)
-    split_of_group = {}
     for unit in units:
         cells = sum((cells_of_group[g] for g in unit), Counter())
         size = sum(cells.values())
@@ -174,9 +193,11 @@ def build(root: Path | str, *, seed: int = 13, allow_same_version: bool = False)
     """Build ``root/data`` from ``root/sources``; returns counts and checksums."""
     root = Path(root)
     records = _finish_records(_read_sources(root))
+    frozen_path = root / "sources" / "splits.json"
+    frozen = json.loads(frozen_path.read_text("utf-8")) if frozen_path.exists() else {}
     # Splits are assigned on the labels as written, so an adjudicated fix never
     # moves an item (or the agreement sample) to another split.
-    _assign_splits(records, seed)
+    _assign_splits(records, seed, frozen)
     _apply_fixes_and_tags(records, _read_adjudication(root))
     data = root / "data"
     checks_path = data / "checksums.json"
@@ -206,6 +227,8 @@ def build(root: Path | str, *, seed: int = 13, allow_same_version: bool = False)
     tmp_dir.rmdir()
     checksums = {"version": CORPUS_VERSION, "sha256": new_hashes}
     atomic_write_text(checks_path, json.dumps(checksums, indent=2) + "\n")
+    assignment = {r["group"]: r["split"] for r in sorted(records, key=lambda r: r["group"])}
+    atomic_write_text(frozen_path, json.dumps(assignment, indent=0, sort_keys=True) + "\n")
     counts = Counter((r["split"], r["label"]) for r in records)
     return {
         "checksums": checksums,

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from bench_helpers import N_LARGE, run_measured
-from denialbench.baselines import REGISTRY, embeddings_available, fit_baseline
+from denialbench.baselines import REGISTRY, embeddings_available
 from denialbench.corpus import load
 from denialbench.eval import score
 from denialbench.eval._data import EvalData, Slicing
@@ -82,16 +82,17 @@ def test_files_one_million_rows(benchmark, large_files):
 
 @pytest.mark.parametrize("name", list(REGISTRY))
 def test_training_time(benchmark, name):
+    """One fit on train with the shipped model's selected hyperparameters."""
     if REGISTRY[name].needs_embeddings and not embeddings_available():
         pytest.skip("needs the [embeddings] extra")
-    frames = load(as_pandas=True, splits=("train", "validation"))
-    spec = REGISTRY[name]
-    _, log = fit_baseline(name, frames=frames)
-    selected = {**log["selected"], **({"seed": 0} if spec.seeded else {})}
-    train = frames["train"]
+    from sklearn.base import clone
+
+    from denialbench.eval import load_model
+
+    unfitted = clone(load_model(TRAINED / f"{name}.pkl"))
+    train = load(as_pandas=True, splits=("train",))["train"]
 
     def fit_once():
-        return spec.factory(**selected).fit(train[["id", "claim", "response"]], train["label"])
+        return clone(unfitted).fit(train[["id", "claim", "response"]], train["label"])
 
     benchmark.pedantic(fit_once, rounds=1, warmup_rounds=0)
-    benchmark.extra_info["selected"] = log["selected"]

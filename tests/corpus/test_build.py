@@ -42,17 +42,40 @@ def test_build_is_deterministic_and_keeps_groups_whole(tmp_path, repo):
             assert record["split"] == split
 
 
+def _append_item(root, group_file_index=0):
+    path = sorted((root / "sources").glob("*.jsonl"))[group_file_index]
+    row = json.loads(path.read_text("utf-8").splitlines()[0])
+    row = dict(row, claim="The Kestrel Echo reported that the ferry timetable will change in May.",
+               claim_source="The Kestrel Echo", label="unrelated", subtype=None, tags=[])
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(row) + "\n")
+    return row["group"]
+
+
 def test_build_refuses_changed_data_under_the_same_version(tmp_path, repo):
     root = _mini_root(tmp_path, repo)
     build(root, seed=1)
+    _append_item(root)
     with pytest.raises(InputError, match="bump CORPUS_VERSION"):
-        build(root, seed=2)  # another split assignment: the data changes
+        build(root, seed=1)
     # nothing was half-written: the first build's files are intact
     recorded = json.loads((root / "data" / "checksums.json").read_text("utf-8"))
     from denialbench.corpus import sha256_file
 
     for split, sha in recorded["sha256"].items():
         assert sha256_file(root / "data" / f"{split}.jsonl") == sha
+
+
+def test_released_groups_keep_their_split(tmp_path, repo):
+    root = _mini_root(tmp_path, repo)
+    build(root, seed=1)
+    frozen = json.loads((root / "sources" / "splits.json").read_text("utf-8"))
+    group = _append_item(root)
+    build(root, seed=99, allow_same_version=True)  # another seed: released groups stay
+    assert json.loads((root / "sources" / "splits.json").read_text("utf-8")) == frozen
+    rows = [json.loads(line) for s in ("train", "validation", "test")
+            for line in (root / "data" / f"{s}.jsonl").read_text("utf-8").splitlines()]
+    assert {r["split"] for r in rows if r["group"] == group} == {frozen[group]}
 
 
 def test_seed_item_is_real_and_cited():
