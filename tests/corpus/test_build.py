@@ -45,8 +45,14 @@ def test_build_is_deterministic_and_keeps_groups_whole(tmp_path, repo):
 def _append_item(root, group_file_index=0):
     path = sorted((root / "sources").glob("*.jsonl"))[group_file_index]
     row = json.loads(path.read_text("utf-8").splitlines()[0])
-    row = dict(row, claim="The Kestrel Echo reported that the ferry timetable will change in May.",
-               claim_source="The Kestrel Echo", label="unrelated", subtype=None, tags=[])
+    row = dict(
+        row,
+        claim="The Kestrel Echo reported that the ferry timetable will change in May.",
+        claim_source="The Kestrel Echo",
+        label="unrelated",
+        subtype=None,
+        tags=[],
+    )
     with path.open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(row) + "\n")
     return row["group"]
@@ -73,8 +79,11 @@ def test_released_groups_keep_their_split(tmp_path, repo):
     group = _append_item(root)
     build(root, seed=99, allow_same_version=True)  # another seed: released groups stay
     assert json.loads((root / "sources" / "splits.json").read_text("utf-8")) == frozen
-    rows = [json.loads(line) for s in ("train", "validation", "test")
-            for line in (root / "data" / f"{s}.jsonl").read_text("utf-8").splitlines()]
+    rows = [
+        json.loads(line)
+        for s in ("train", "validation", "test")
+        for line in (root / "data" / f"{s}.jsonl").read_text("utf-8").splitlines()
+    ]
     assert {r["split"] for r in rows if r["group"] == group} == {frozen[group]}
 
 
