@@ -21,10 +21,12 @@ from denialbench._errors import InputError
 __all__ = ["atomic_write_text", "iter_jsonl", "read_utf8_bytes", "sha256_file", "write_jsonl"]
 
 
-def read_utf8_bytes(path: Path, error: type = InputError) -> bytes:
+def read_utf8_bytes(path: Path, error: type = InputError, *, check: bool = True) -> bytes:
     """The file's bytes without a leading BOM, checked to be UTF-8.
 
-    Raises ``error`` naming the file (and the line of a bad byte).
+    Raises ``error`` naming the file (and the line of a bad byte). With
+    ``check=False`` the caller validates the encoding itself (Arrow does, in
+    C++) and calls :func:`check_utf8` only to locate a failure.
     """
     try:
         raw = path.read_bytes()
@@ -34,6 +36,13 @@ def read_utf8_bytes(path: Path, error: type = InputError) -> bytes:
         raise error(f"{path}: is a folder, expected a file") from None
     if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 BOM, as editors and spreadsheets write
         raw = raw[3:]
+    if check:
+        check_utf8(path, raw, error)
+    return raw
+
+
+def check_utf8(path: Path, raw: bytes, error: type = InputError) -> None:
+    """Raise ``error`` naming the line of the first byte that is not UTF-8."""
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -41,7 +50,6 @@ def read_utf8_bytes(path: Path, error: type = InputError) -> bytes:
         raise error(
             f"{path}:{line}: not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8"
         ) from None
-    return raw
 
 
 def iter_jsonl(path: Path | str) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -40,6 +40,22 @@ class EvalData:
     def __len__(self) -> int:
         return len(self.gold)
 
+    def tag_sets(self) -> np.ndarray:
+        """Each item's tag set packed into one integer (bit i = TAGS[i]).
+
+        Derived from ``tags`` once and cached: scoring many models against the
+        same data (compare, the leaderboard) then never repacks it.
+        """
+        cached = getattr(self, "_tag_sets", None)
+        if cached is not None and cached[0] is self.tags:
+            return cached[1]
+        packed = np.packbits(self.tags, axis=1, bitorder="little")
+        sets = np.zeros(len(self.tags), dtype=np.int64)
+        for byte in range(packed.shape[1]):
+            sets |= packed[:, byte].astype(np.int64) << (8 * byte)
+        self._tag_sets = (self.tags, sets)
+        return sets
+
     def frame(self):
         """The model's input: a DataFrame with ``id``, ``claim``, ``response``."""
         import pandas as pd
@@ -52,8 +68,39 @@ class EvalData:
         )
 
 
+def repeated_rows(values: Any) -> np.ndarray:
+    """Row numbers that repeat an earlier row's value (the second and later occurrences)."""
+    _, first, inverse = np.unique(np.asarray(values), return_index=True, return_inverse=True)
+    return np.flatnonzero(first[inverse.ravel()] != np.arange(len(inverse)))
+
+
+def _encode_arrow_labels(values: Any) -> np.ndarray | None:
+    """Fast path for an Arrow string column: index into LABELS (or "0".."3"); -1 if unknown."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(values, pa.ChunkedArray | pa.Array) or not pa.types.is_string(values.type):
+        return None
+    names = pc.index_in(values, value_set=pa.array(list(LABELS)))
+    digits = pc.index_in(values, value_set=pa.array([str(i) for i in range(len(LABELS))]))
+    codes = pc.coalesce(names, digits).to_numpy(zero_copy_only=False)
+    return np.where(np.isnan(codes.astype(float)), -1, codes).astype(np.int64)
+
+
 def encode_labels(values: Any, *, what: str, fail) -> np.ndarray:
     """Map string labels or ClassLabel ids to int8 codes; ``fail(row, msg)`` raises."""
+    fast = _encode_arrow_labels(values)
+    if fast is not None:
+        bad = np.flatnonzero(fast < 0)
+        if bad.size:
+            raise fail(
+                int(bad[0]),
+                f"{what} {values[int(bad[0])].as_py()!r} is not one of {', '.join(LABELS)} "
+                f"({bad.size} bad row(s))",
+            )
+        return fast.astype(np.int8)
+    if hasattr(values, "to_numpy"):
+        values = values.to_numpy(zero_copy_only=False)
     arr = np.asarray(values)
     if arr.dtype.kind in "iu":
         bad = np.flatnonzero((arr < 0) | (arr >= len(LABELS)))
@@ -76,11 +123,26 @@ def encode_labels(values: Any, *, what: str, fail) -> np.ndarray:
     return codes.to_numpy(dtype=np.int8)
 
 
-def _categorical(values: Any) -> Slicing:
-    import pandas as pd
+def _codes(values: Any) -> np.ndarray:
+    """Integer codes of equal values, in order of first appearance (no names needed)."""
+    import pyarrow as pa
 
-    cat = pd.Categorical(pd.Series(values, dtype=object).fillna("(none)").astype(str))
-    return Slicing(np.asarray(cat.codes, dtype=np.int32), [str(c) for c in cat.categories])
+    column = values if isinstance(values, pa.ChunkedArray | pa.Array) else pa.array(values)
+    encoded = column.cast(pa.string()).combine_chunks().dictionary_encode()
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _categorical(values: Any) -> Slicing:
+    """Codes and sorted names of a categorical column (Arrow or a Python sequence)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = values if isinstance(values, pa.ChunkedArray | pa.Array) else pa.array(values)
+    column = pc.fill_null(column.cast(pa.string()), "(none)")
+    names = pc.unique(column).to_pylist()
+    names.sort()
+    codes = pc.index_in(column, value_set=pa.array(names, type=pa.string()))
+    return Slicing(codes.to_numpy(zero_copy_only=False).astype(np.int32), names)
 
 
 def _tag_matrix(tag_lists: Any, n: int) -> np.ndarray:
@@ -116,7 +178,7 @@ def _from_records(records: list[dict[str, Any]], source: dict[str, Any]) -> Eval
 
 def _from_file(path: Path) -> EvalData:
     """A user's JSONL/CSV in the corpus schema (id, claim, response, label required)."""
-    import pandas as pd
+    import pyarrow.compute as pc
 
     from denialbench.corpus._io import sha256_file
     from denialbench.eval._tables import read_table
@@ -129,11 +191,10 @@ def _from_file(path: Path) -> EvalData:
         if nulls.size:
             raise tf.fail(int(nulls[0]), f"field {name!r} is missing or null; every row needs it")
     ids = table.column("id").cast("string")
-    dup = np.flatnonzero(pd.Series(ids.to_numpy(zero_copy_only=False)).duplicated().to_numpy())
-    if dup.size:
+    dup = repeated_rows(_codes(ids)) if pc.count_distinct(ids).as_py() < len(ids) else []
+    if len(dup):
         raise tf.fail(int(dup[0]), f"duplicate id {ids[int(dup[0])].as_py()!r}; ids must be unique")
-    label_col = table.column("label")
-    gold = encode_labels(label_col.to_numpy(zero_copy_only=False), what="label", fail=tf.fail)
+    gold = encode_labels(table.column("label"), what="label", fail=tf.fail)
     data = EvalData(
         ids=ids.to_numpy(zero_copy_only=False).astype(object),
         gold=gold,
@@ -144,8 +205,10 @@ def _from_file(path: Path) -> EvalData:
     )
     for key in ("domain", "style"):
         if key in table.column_names:
-            data.slices[key] = _categorical(table.column(key).to_numpy(zero_copy_only=False))
+            data.slices[key] = _categorical(table.column(key))
     if "subtype" in table.column_names:
+        import pandas as pd
+
         subtype = pd.Series(table.column("subtype").to_numpy(zero_copy_only=False), dtype=object)
         label = pd.Series(np.asarray(LABELS, dtype=object)[gold])
         data.slices["subtype"] = _categorical(
@@ -154,7 +217,7 @@ def _from_file(path: Path) -> EvalData:
     if "tags" in table.column_names:
         data.tags = _arrow_tags(table.column("tags"), len(gold))
     if "group" in table.column_names:
-        data.group = _categorical(table.column("group").to_numpy(zero_copy_only=False)).codes
+        data.group = _codes(table.column("group"))
     return data
 
 

@@ -69,6 +69,20 @@ def predict_any(
     )
 
 
+def per_item_predictions(
+    data: EvalData, pred: np.ndarray, proba: np.ndarray | None
+) -> list[dict[str, Any]]:
+    """The per-item records of a result file: id, gold, label (and proba)."""
+    labels = np.asarray(LABELS, dtype=object)
+    columns = [data.ids.tolist(), labels[data.gold].tolist(), labels[pred].tolist()]
+    if proba is None:
+        return [{"id": i, "gold": g, "label": p} for i, g, p in zip(*columns, strict=True)]
+    return [
+        {"id": i, "gold": g, "label": p, "proba": row}
+        for i, g, p, row in zip(*columns, proba.tolist(), strict=True)
+    ]
+
+
 def result_content(
     data: EvalData,
     pred: np.ndarray,
@@ -78,29 +92,12 @@ def result_content(
     n_bootstrap: int,
     seed: int,
 ) -> dict[str, Any]:
-    """The full result dict: provenance, scores and per-item predictions."""
+    """Provenance and scores; the per-item predictions are added by the caller.
+
+    They are the costly part for large files, so :class:`EvaluationResult`
+    builds them only when the file is written or the list is read.
+    """
     scores = score(data, pred, proba, n_bootstrap=n_bootstrap, seed=seed)
-    labels = np.asarray(LABELS, dtype=object)
-    gold_names = labels[data.gold]
-    pred_names = labels[pred]
-    if proba is None:
-        predictions = [
-            {"id": i, "gold": g, "label": p}
-            for i, g, p in zip(
-                data.ids.tolist(), gold_names.tolist(), pred_names.tolist(), strict=True
-            )
-        ]
-    else:
-        predictions = [
-            {"id": i, "gold": g, "label": p, "proba": row}
-            for i, g, p, row in zip(
-                data.ids.tolist(),
-                gold_names.tolist(),
-                pred_names.tolist(),
-                proba.tolist(),
-                strict=True,
-            )
-        ]
     source = data.source
     return {
         "schema_version": RESULT_SCHEMA_VERSION,
@@ -116,7 +113,6 @@ def result_content(
         "model": model_info,
         "arguments": {"n_bootstrap": n_bootstrap, "seed": seed, "confidence": CONFIDENCE},
         **scores,
-        "predictions": predictions,
     }
 
 
@@ -170,4 +166,4 @@ def evaluate(
     content = result_content(
         eval_data, pred, proba, model_info=model_info, n_bootstrap=n_bootstrap, seed=seed
     )
-    return EvaluationResult(content)
+    return EvaluationResult(content, lambda: per_item_predictions(eval_data, pred, proba))

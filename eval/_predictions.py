@@ -13,7 +13,7 @@ import numpy as np
 
 from denialbench._errors import PredictionsFileError
 from denialbench.corpus._schema import LABELS
-from denialbench.eval._data import EvalData, encode_labels
+from denialbench.eval._data import EvalData, encode_labels, repeated_rows
 from denialbench.eval._tables import read_table
 
 __all__ = ["PREDICTION_SUFFIXES", "PROBA_COLUMNS", "read_predictions"]
@@ -24,7 +24,6 @@ PROBA_COLUMNS = tuple(f"p_{label}" for label in LABELS)
 
 def read_predictions(path: Path | str, data: EvalData) -> tuple[np.ndarray, np.ndarray | None]:
     """Read ``path`` and return label codes (and probabilities) in ``data``'s order."""
-    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -45,7 +44,7 @@ def read_predictions(path: Path | str, data: EvalData) -> tuple[np.ndarray, np.n
             "data); check the split or --data",
         )
     position = position.to_numpy(zero_copy_only=False).astype(np.int64)
-    repeated = np.flatnonzero(pd.Series(position).duplicated().to_numpy())
+    repeated = repeated_rows(position)
     if repeated.size:
         row = int(repeated[0])
         raise tf.fail(row, f"duplicate prediction for id {ids[row].as_py()!r}")
@@ -61,7 +60,7 @@ def read_predictions(path: Path | str, data: EvalData) -> tuple[np.ndarray, np.n
     if labels.null_count:
         row = int(np.flatnonzero(labels.is_null().to_numpy(zero_copy_only=False))[0])
         raise tf.fail(row, "'label' is missing")
-    codes = encode_labels(labels.to_numpy(zero_copy_only=False), what="label", fail=tf.fail)
+    codes = encode_labels(labels, what="label", fail=tf.fail)
     order = np.empty(len(data), dtype=np.int64)
     order[position] = np.arange(len(position))
     proba = _read_proba(tf)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,26 +28,45 @@ def result_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
-@dataclass
 class EvaluationResult:
     """What :func:`denialbench.eval.evaluate` returns.
 
     ``content`` is the JSON-ready dict; the properties are shortcuts into it.
+    ``predictions`` may be given as a function that builds the per-item list,
+    so a run that only prints a summary never pays for a million dicts.
     """
 
-    content: dict[str, Any]
+    def __init__(
+        self,
+        content: dict[str, Any],
+        predictions: Callable[[], list[dict[str, Any]]] | None = None,
+    ) -> None:
+        self._content = content
+        self._build_predictions = predictions
+
+    @property
+    def content(self) -> dict[str, Any]:
+        if self._build_predictions is not None:
+            self._content["predictions"] = self._build_predictions()
+            self._build_predictions = None
+        return self._content
+
+    @property
+    def scores(self) -> dict[str, Any]:
+        """Everything but the per-item predictions (never builds them)."""
+        return {k: v for k, v in self._content.items() if k != "predictions"}
 
     @property
     def metrics(self) -> dict[str, dict[str, float]]:
-        return self.content["metrics"]
+        return self._content["metrics"]
 
     @property
     def macro_f1(self) -> float:
-        return self.content["metrics"]["macro_f1_score"]["value"]
+        return self._content["metrics"]["macro_f1_score"]["value"]
 
     @property
     def slices(self) -> dict[str, Any]:
-        return self.content["slices"]
+        return self._content["slices"]
 
     @property
     def predictions(self) -> list[dict[str, Any]]:

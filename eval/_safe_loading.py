@@ -179,10 +179,16 @@ class _Refused(pickle.UnpicklingError):
         self.global_name = f"{module}.{name}"
 
 
+class _JoblibStream(Exception):
+    """The stream turned out to be joblib's format: read it with joblib's unpickler."""
+
+
 class _RestrictedUnpickler(pickle.Unpickler):
     """C unpickler whose ``find_class`` consults the allowlist."""
 
     def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == _JOBLIB_WRAPPER:
+            raise _JoblibStream
         if is_allowed_global(module, name):
             return super().find_class(module, name)
         raise _Refused(module, name)
@@ -304,22 +310,20 @@ def _refusal(path: Path, offending: list[str]) -> UnsafeModelError:
 
 def _load_pickle(path: Path, raw: bytes) -> Any:
     stream, compressed = _open_decompressed(raw, path)
-    body = None if compressed else raw
-    globals_seen = scan_pickle_globals(body) if body is not None else []
-    offending = [
-        g for g in globals_seen if not is_allowed_global(*g.rsplit(".", 1), joblib_format=True)
-    ]
-    if offending:
-        raise _refusal(path, offending)
-    joblib_format = compressed or any(g == ".".join(_JOBLIB_WRAPPER) for g in globals_seen)
     try:
-        if joblib_format:
-            unpickler = _restricted_joblib_unpickler()(str(path), stream, False)
-        else:
-            unpickler = _RestrictedUnpickler(stream)
-        return unpickler.load()
+        if not compressed:
+            try:
+                return _RestrictedUnpickler(stream).load()
+            except _JoblibStream:
+                stream, _ = _open_decompressed(raw, path)
+        return _restricted_joblib_unpickler()(str(path), stream, False).load()
     except _Refused as exc:
-        raise _refusal(path, [exc.global_name]) from None
+        # Only now scan the whole stream, so the message names every offender.
+        seen = scan_pickle_globals(raw) if not compressed else []
+        offending = [
+            g for g in seen if not is_allowed_global(*g.rsplit(".", 1), joblib_format=True)
+        ]
+        raise _refusal(path, offending or [exc.global_name]) from None
     except UnsafeModelError as exc:
         raise UnsafeModelError(f"{path}: {exc}") from None
     except (

@@ -19,7 +19,6 @@ from denialbench.eval._metrics import (
     CONFUSION_METRICS,
     PROBABILITY_METRICS,
     K,
-    confusion_matrix,
     per_label_scores,
 )
 
@@ -75,10 +74,10 @@ def _contrast(data: EvalData, correct: np.ndarray, n_bootstrap: int, seed: int):
     if data.group is None:
         return None
     n_groups = int(data.group.max()) + 1 if len(data.group) else 0
-    labels_present = np.zeros((n_groups, K), dtype=bool)
-    labels_present[data.group, data.gold] = True
-    is_contrast = labels_present.sum(axis=1) >= 2
-    wrong = np.bincount(data.group, weights=~correct, minlength=n_groups)
+    group = data.group.astype(np.int64, copy=False)
+    labels_present = np.bincount(group * K + data.gold, minlength=n_groups * K).reshape(-1, K)
+    is_contrast = (labels_present > 0).sum(axis=1) >= 2
+    wrong = np.bincount(group[~correct], minlength=n_groups)
     consistent = int(((wrong == 0) & is_contrast).sum())
     total = int(is_contrast.sum())
     if total == 0:
@@ -93,6 +92,21 @@ def _contrast(data: EvalData, correct: np.ndarray, n_bootstrap: int, seed: int):
     return {"n_groups": total, **_interval(consistent / total, samples)}
 
 
+def _tag_confusions(tag_sets: np.ndarray, n_tags: int, flat: np.ndarray) -> np.ndarray:
+    """Every tag's confusion matrix from one pass over the items.
+
+    ``tag_sets`` packs each item's tags into one integer (a bit per tag); one
+    bincount over (tag set, cell) pairs gives the counts per tag set, and a
+    tag's matrix is the sum over the sets that contain it.
+    """
+    per_set = np.bincount(tag_sets * (K * K) + flat, minlength=(1 << n_tags) * K * K)
+    per_set = per_set.reshape(1 << n_tags, K * K)
+    sets = np.arange(1 << n_tags)
+    return np.stack([per_set[(sets >> t) & 1 == 1].sum(axis=0) for t in range(n_tags)]).reshape(
+        n_tags, K, K
+    )
+
+
 def score(
     data: EvalData,
     pred: np.ndarray,
@@ -103,7 +117,8 @@ def score(
 ) -> dict[str, Any]:
     """All metrics, CIs and slices for gold ``data.gold`` and ``pred`` codes."""
     gold = data.gold
-    cm = confusion_matrix(gold, pred)
+    flat = gold.astype(np.int64) * K + pred  # the (gold, predicted) cell of each item
+    cm = np.bincount(flat, minlength=K * K).reshape(K, K)
     per_label = per_label_scores(cm)
     result: dict[str, Any] = {
         "metrics": _metrics_with_ci(
@@ -124,7 +139,6 @@ def score(
         for name, metric in PROBABILITY_METRICS.items():
             result["metrics"][name] = {"value": metric.func(gold, proba)}
 
-    flat = gold.astype(np.int64) * K + pred.astype(np.int64)
     slices: dict[str, Any] = {}
     for kind, slicing in data.slices.items():
         n_cat = len(slicing.names)
@@ -133,11 +147,13 @@ def score(
         ).reshape(n_cat, K, K)
         slices[kind] = _slice_table(cms, slicing.names, kind, n_bootstrap, seed)
     if data.tags is not None:
-        # one matrix product gives every tag's confusion matrix at once
-        onehot = np.zeros((len(flat), K * K), dtype=np.float32)
-        onehot[np.arange(len(flat)), flat] = 1.0
-        cms = (data.tags.T.astype(np.float32) @ onehot).round().astype(np.int64).reshape(-1, K, K)
-        slices["tag"] = _slice_table(cms, list(TAGS), "tag", n_bootstrap, seed)
+        slices["tag"] = _slice_table(
+            _tag_confusions(data.tag_sets(), data.tags.shape[1], flat),
+            list(TAGS),
+            "tag",
+            n_bootstrap,
+            seed,
+        )
     result["slices"] = slices
     result["contrast_consistency"] = _contrast(data, gold == pred, n_bootstrap, seed)
     return result

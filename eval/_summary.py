@@ -16,7 +16,7 @@ def _fmt(m: dict[str, float]) -> str:
 
 
 def summary_tables(result: EvaluationResult) -> list[dict[str, Any]]:
-    c = result.content
+    c = result.scores
     data = c["data"]
     where = f"split {data['split']}" if data["kind"] == "split" else f"file {data['path']}"
     tables = [

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from denialbench._errors import InputError
-from denialbench.corpus._io import read_utf8_bytes
+from denialbench.corpus._io import check_utf8, read_utf8_bytes
 
 __all__ = ["TableFile", "read_table"]
 
@@ -69,8 +69,8 @@ def read_table(
     suffix = path.suffix.lower()
     if suffix not in _SUFFIXES:
         raise error(f"{path}: expected a .jsonl or .csv file (got {suffix or 'no suffix'!r})")
-    raw = read_utf8_bytes(path, error)
-    if not raw.strip():
+    raw = read_utf8_bytes(path, error, check=False)  # Arrow validates UTF-8 below
+    if raw.isspace() or not raw:  # isspace stops at the first other byte; strip would copy
         raise error(f"{path}: the file is empty; expected a header or one JSON object per line")
     kind = "csv" if suffix == ".csv" else "jsonl"
     try:
@@ -86,7 +86,9 @@ def read_table(
             table = pajson.read_json(
                 io.BytesIO(raw), read_options=pajson.ReadOptions(block_size=1 << 24)
             )
+        table.validate(full=True)  # includes UTF-8 validity of every string
     except pa.ArrowInvalid as exc:
+        check_utf8(path, raw, error)
         raise error(_arrow_message(path, raw, kind, str(exc))) from None
     missing = [c for c in required if c not in table.column_names]
     if missing:

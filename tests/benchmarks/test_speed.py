@@ -6,7 +6,6 @@ Run by the benchmark command of README.md:
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from importlib import resources
@@ -22,7 +21,8 @@ from denialbench.eval import score
 from denialbench.eval._data import EvalData, Slicing
 
 TRAINED = Path(str(resources.files("denialbench.baselines") / "trained"))
-CLI = shutil.which("denialbench") or "denialbench"
+# the console script installed beside this interpreter
+CLI = str(Path(sys.executable).parent / "denialbench")
 
 FLOOR = f"""
 import pickle, json

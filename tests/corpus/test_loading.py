@@ -29,11 +29,12 @@ def test_checksums_match_the_files():
         assert recorded["sha256"][split] == split_sha256(split)
 
 
-def test_hf_load_dataset_from_the_checkout(repo):
+def test_hf_load_dataset_from_the_checkout(repo, tmp_path):
     card = repo / "corpus" / "README.md"
     if not card.exists():
         pytest.skip("needs a checkout with corpus/README.md")
-    ds = datasets.load_dataset(str(repo / "corpus"))
+    # a fresh cache: a machine's HF cache may hold an older build of the splits
+    ds = datasets.load_dataset(str(repo / "corpus"), cache_dir=str(tmp_path / "hf"))
     assert set(ds) == {"train", "validation", "test"}
     assert ds["test"].features["label"].names == list(LABELS)
     assert len(ds["test"]) == len(load(splits=("test",))["test"])

@@ -85,3 +85,14 @@ def test_zero_bootstrap_gives_point_intervals():
     result = score(data, pred, n_bootstrap=0)
     m = result["metrics"]["accuracy_score"]
     assert m["ci_low"] == m["value"] == m["ci_high"]
+
+
+def test_tag_slices_equal_a_per_tag_count():
+    data, pred = _data(n=500, seed=4)
+    result = score(data, pred, n_bootstrap=0)
+    from denialbench.corpus import TAGS
+
+    for name, s in result["slices"]["tag"].items():
+        mask = data.tags[:, TAGS.index(name)]
+        assert s["n"] == int(mask.sum())
+        assert s["accuracy_score"]["value"] == pytest.approx((data.gold[mask] == pred[mask]).mean())
