@@ -38,3 +38,19 @@ def test_cli_agreement(cli):
     out = cli("corpus", "agreement")
     assert out.exit_code == 0, out.output
     assert "kappa" in out.output
+
+
+def test_draw_sample_is_exact_stratified_and_seeded():
+    from collections import Counter
+
+    from denialbench.corpus import read_records, split_path
+    from denialbench.corpus._agreement import draw_sample
+
+    test = read_records(split_path("test"))
+    first = draw_sample(test, 640, seed=0)
+    assert len(first) == 640 and len({r["id"] for r in first}) == 640
+    assert [r["id"] for r in draw_sample(test, 640, seed=0)] == [r["id"] for r in first]
+    cells = Counter((r["label"], r["domain"]) for r in test)
+    drawn = Counter((r["label"], r["domain"]) for r in first)
+    for cell, count in cells.items():
+        assert abs(drawn[cell] - 640 * count / len(test)) < 1  # proportional, largest remainders
