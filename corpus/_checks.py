@@ -9,18 +9,11 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any
 
 from denialbench._errors import CorpusCheckFailed
 from denialbench.corpus._io import sha256_file
-from denialbench.corpus._loading import data_dir, read_records
-from denialbench.corpus._measures import (
-    computed_tags,
-    contrast_item_ids,
-    cue_shares,
-    label_shares,
-    shares_entity_with_claim,
-)
+from denialbench.corpus._loading import data_dir, read_split_files
+from denialbench.corpus._measures import computed_tags, headline_measures, label_shares
 from denialbench.corpus._quotas import QUOTAS
 from denialbench.corpus._schema import COMPUTED_TAGS, LABELS, SPLITS, SUBTYPES
 from denialbench.corpus._text import char_ngram_jaccard_pairs
@@ -30,10 +23,6 @@ __all__ = ["SEED_ITEM_ID", "validate"]
 
 #: The one real item, from the TRT World report of 2024-11-11.
 SEED_ITEM_ID = "seed-trt-2024-11-11"
-
-
-def _read_splits(directory: Path) -> dict[str, list[dict[str, Any]]]:
-    return {s: read_records(directory / f"{s}.jsonl", split=s) for s in SPLITS}
 
 
 def _check_ids_and_tags(records, problems):
@@ -148,16 +137,11 @@ def validate(directory: Path | str | None = None, *, raise_on_error: bool = True
     :class:`~denialbench.CorpusCheckFailed` carrying the list.
     """
     directory = Path(directory) if directory is not None else data_dir()
-    by_split = _read_splits(directory)
+    by_split = read_split_files(directory)
     records = [r for split in SPLITS for r in by_split[split]]
-    unrelated = [r for r in records if r["label"] == "unrelated"]
     measures = {
-        "items": len(records),
+        **headline_measures(records),
         **{f"{s}_items": len(by_split[s]) for s in SPLITS},
-        **cue_shares(records),
-        "contrast_share": len(contrast_item_ids(records)) / max(len(records), 1),
-        "unrelated_shared_entity_share": sum(map(shares_entity_with_claim, unrelated))
-        / max(len(unrelated), 1),
     }
     problems: list[str] = []
     _check_ids_and_tags(records, problems)

@@ -26,6 +26,7 @@ __all__ = [
     "load",
     "read_bundled_split",
     "read_records",
+    "read_split_files",
     "split_path",
     "split_sha256",
 ]
@@ -78,6 +79,11 @@ def read_records(
             )
         records.append(record)
     return records
+
+
+def read_split_files(directory: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every split file of ``directory``, schema-checked, keyed by split."""
+    return {s: read_records(directory / f"{s}.jsonl", split=s) for s in SPLITS}
 
 
 def read_bundled_split(split: str) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ __all__ = [
     "contrast_groups",
     "contrast_item_ids",
     "cue_shares",
+    "headline_measures",
     "label_shares",
     "shares_entity_with_claim",
 ]
@@ -110,3 +111,15 @@ def shares_entity_with_claim(record: Record) -> bool:
     claim_side = named_tokens(record["claim"] + " " + record["claim_source"])
     response_side = named_tokens(record["response"] + " " + record["speaker"])
     return bool(claim_side & response_side)
+
+
+def headline_measures(records: list[Record]) -> dict[str, float | int]:
+    """The corpus-wide measures behind the quotas (cues, contrast, hard unrelated)."""
+    unrelated = [r for r in records if r["label"] == "unrelated"]
+    return {
+        "items": len(records),
+        **cue_shares(records),
+        "contrast_share": len(contrast_item_ids(records)) / max(len(records), 1),
+        "unrelated_shared_entity_share": sum(map(shares_entity_with_claim, unrelated))
+        / max(len(unrelated), 1),
+    }

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from denialbench.corpus._lexicon import CUE_WORDS, find_cues
-from denialbench.corpus._loading import data_dir, read_records
-from denialbench.corpus._measures import contrast_item_ids, cue_shares, shares_entity_with_claim
+from denialbench.corpus._loading import data_dir, read_split_files
+from denialbench.corpus._measures import headline_measures
 from denialbench.corpus._schema import DOMAINS, LABELS, SPLITS, STYLES, SUBTYPES, TAGS
 from denialbench.corpus._text import word_count
 from denialbench.corpus._version import CORPUS_VERSION
@@ -30,7 +30,7 @@ def _pct(part: int, whole: int) -> str:
 def stats(directory: Path | str | None = None) -> dict[str, Any]:
     """Compute the corpus tables; ``directory`` defaults to the bundled data."""
     directory = Path(directory) if directory is not None else data_dir()
-    by_split = {s: read_records(directory / f"{s}.jsonl", split=s) for s in SPLITS}
+    by_split = read_split_files(directory)
     records = [r for s in SPLITS for r in by_split[s]]
     n = len(records)
     tables: list[Table] = []
@@ -118,15 +118,7 @@ def stats(directory: Path | str | None = None) -> dict[str, Any]:
         _table("Denial-cue words in responses", ["label", "items", "with a cue", "top cues"], rows)
     )
 
-    unrelated = [r for r in records if r["label"] == "unrelated"]
-    measures = {
-        "corpus_version": CORPUS_VERSION,
-        "items": n,
-        **cue_shares(records),
-        "contrast_share": len(contrast_item_ids(records)) / max(n, 1),
-        "unrelated_shared_entity_share": sum(map(shares_entity_with_claim, unrelated))
-        / max(len(unrelated), 1),
-    }
+    measures = {"corpus_version": CORPUS_VERSION, **headline_measures(records)}
     tables.append(
         _table(
             "Headline measures",

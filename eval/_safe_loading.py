@@ -19,6 +19,7 @@ arbitrary code: it is for files you made yourself.
 from __future__ import annotations
 
 import bz2
+import functools
 import gzip
 import importlib
 import io
@@ -78,6 +79,7 @@ _EXACT_ALLOWED = frozenset(
 _JOBLIB_WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
 
 
+@functools.cache
 def _own_safe_classes() -> frozenset[tuple[str, str]]:
     from denialbench.baselines import SAFE_CLASSES
 
