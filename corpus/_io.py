@@ -18,7 +18,32 @@ from typing import Any
 
 from denialbench._errors import InputError
 
-__all__ = ["atomic_write_text", "iter_jsonl", "read_utf8_bytes", "sha256_file", "write_jsonl"]
+__all__ = [
+    "atomic_write_text",
+    "iter_jsonl",
+    "read_file_bytes",
+    "read_utf8_bytes",
+    "sha256_file",
+    "strip_bom",
+    "write_jsonl",
+]
+
+
+UTF8_BOM = b"\xef\xbb\xbf"  # what editors and spreadsheets put before UTF-8 text
+
+
+def read_file_bytes(path: Path, error: type = InputError) -> bytes:
+    """The file's bytes as stored; a missing file or a folder raises ``error``."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise error(f"{path}: is a folder, expected a file") from None
+
+
+def strip_bom(raw: bytes) -> bytes:
+    return raw[len(UTF8_BOM) :] if raw.startswith(UTF8_BOM) else raw
 
 
 def read_utf8_bytes(path: Path, error: type = InputError, *, check: bool = True) -> bytes:
@@ -28,14 +53,7 @@ def read_utf8_bytes(path: Path, error: type = InputError, *, check: bool = True)
     ``check=False`` the caller validates the encoding itself (Arrow does, in
     C++) and calls :func:`check_utf8` only to locate a failure.
     """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise error(f"{path}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise error(f"{path}: is a folder, expected a file") from None
-    if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 BOM, as editors and spreadsheets write
-        raw = raw[3:]
+    raw = strip_bom(read_file_bytes(path, error))
     if check:
         check_utf8(path, raw, error)
     return raw

@@ -136,19 +136,18 @@ def benchmarks_text(root: Path) -> str:
     if not path.exists():
         return "No benchmark run recorded yet.\n"
     data = json.loads(path.read_text("utf-8"))
-    rows = {b["name"]: b["stats"] for b in data["benchmarks"]}
+    rows = {b["name"]: (b["stats"], b.get("extra_info", {})) for b in data["benchmarks"]}
     lines = [
         f"Measured on {data['machine_info'].get('cpu', {}).get('brand_raw', 'unknown CPU')}, "
         f"{data['machine_info'].get('cpu', {}).get('count', '?')} cores, "
         f"{data['datetime'][:10]}.",
         "",
-        "| benchmark | median (s) | min (s) | rounds |",
-        "|---|---:|---:|---:|",
+        "| benchmark | median (s) | min (s) | rounds | peak RSS (MiB) |",
+        "|---|---:|---:|---:|---:|",
     ]
-    lines += [
-        f"| {name} | {s['median']:.4f} | {s['min']:.4f} | {s['rounds']} |"
-        for name, s in sorted(rows.items())
-    ]
+    for name, (s, extra) in sorted(rows.items()):
+        rss = f"{extra['peak_rss_mib']:.0f}" if "peak_rss_mib" in extra else ""
+        lines.append(f"| {name} | {s['median']:.4f} | {s['min']:.4f} | {s['rounds']} | {rss} |")
     ratio = data.get("ratios", {})
     for key, value in sorted(ratio.items()):
         lines.append(f"\n{key}: **{value:.2f}**")

@@ -14,6 +14,15 @@ import numpy as np
 
 from denialbench._errors import InputError, RecordError
 from denialbench.corpus._schema import LABELS, TAGS
+from denialbench.eval._arrow import (
+    from_numpy,
+    null_rows,
+    numeric,
+    object_strings,
+    one_array,
+    scalar,
+    string_array,
+)
 
 __all__ = ["EvalData", "Slicing", "encode_labels", "load_eval_data"]
 
@@ -28,7 +37,7 @@ class Slicing:
 
 @dataclass
 class EvalData:
-    ids: np.ndarray  # object array of str
+    ids: Any  # object array of str, or an Arrow string column: use id_array()/id_column()
     gold: np.ndarray  # int8 codes into LABELS
     claim: Any = None  # sequences of str, needed only to run a model
     response: Any = None
@@ -39,6 +48,26 @@ class EvalData:
 
     def __len__(self) -> int:
         return len(self.gold)
+
+    def id_array(self) -> np.ndarray:
+        """The ids as a numpy object array of str (converted from Arrow once, on demand).
+
+        A million ids take about a third of a second to become Python strings,
+        and scoring a predictions file never needs them, so a file's ids stay
+        in Arrow until a model run, a result file or an error message asks.
+        """
+        if not isinstance(self.ids, np.ndarray):
+            self.ids = object_strings(self.ids)
+        return self.ids
+
+    def id_column(self) -> Any:
+        """The ids as an Arrow string array, for matching against a predictions file."""
+        if isinstance(self.ids, np.ndarray):
+            cached = getattr(self, "_id_column", None)
+            if cached is None or cached[0] is not self.ids:
+                self._id_column = cached = (self.ids, string_array(self.ids.tolist()))
+            return cached[1]
+        return self.ids
 
     def tag_sets(self) -> np.ndarray:
         """Each item's tag set packed into one integer (bit i = TAGS[i]).
@@ -64,7 +93,11 @@ class EvalData:
             return values.to_pandas() if hasattr(values, "to_pandas") else values
 
         return pd.DataFrame(
-            {"id": self.ids, "claim": column(self.claim), "response": column(self.response)}
+            {
+                "id": self.id_array(),
+                "claim": column(self.claim),
+                "response": column(self.response),
+            }
         )
 
 
@@ -81,10 +114,15 @@ def _encode_arrow_labels(values: Any) -> np.ndarray | None:
 
     if not isinstance(values, pa.ChunkedArray | pa.Array) or not pa.types.is_string(values.type):
         return None
-    names = pc.index_in(values, value_set=pa.array(list(LABELS)))
-    digits = pc.index_in(values, value_set=pa.array([str(i) for i in range(len(LABELS))]))
-    codes = pc.coalesce(names, digits).to_numpy(zero_copy_only=False)
-    return np.where(np.isnan(codes.astype(float)), -1, codes).astype(np.int64)
+    names = pc.index_in(values, value_set=string_array(LABELS))
+    digits = pc.index_in(values, value_set=string_array([str(i) for i in range(len(LABELS))]))
+    return numeric(pc.coalesce(names, digits), np.int64, fill=-1)
+
+
+def _is_arrow_integer(values: Any) -> bool:
+    import pyarrow as pa
+
+    return isinstance(values, pa.ChunkedArray | pa.Array) and pa.types.is_integer(values.type)
 
 
 def encode_labels(values: Any, *, what: str, fail) -> np.ndarray:
@@ -99,13 +137,18 @@ def encode_labels(values: Any, *, what: str, fail) -> np.ndarray:
                 f"({bad.size} bad row(s))",
             )
         return fast.astype(np.int8)
-    if hasattr(values, "to_numpy"):
+    shown = values  # what a message quotes: the value as given, a null as None
+    if _is_arrow_integer(values):
+        values = numeric(values, np.int64, fill=-1)
+    elif hasattr(values, "to_numpy"):
         values = values.to_numpy(zero_copy_only=False)
     arr = np.asarray(values)
     if arr.dtype.kind in "iu":
         bad = np.flatnonzero((arr < 0) | (arr >= len(LABELS)))
         if bad.size:
-            raise fail(int(bad[0]), f"{what} {arr[bad[0]]!r} is not a label id 0-{len(LABELS) - 1}")
+            value = shown[int(bad[0])]
+            value = value.as_py() if hasattr(value, "as_py") else value
+            raise fail(int(bad[0]), f"{what} {value!r} is not a label id 0-{len(LABELS) - 1}")
         return arr.astype(np.int8)
     if arr.dtype.kind == "f":
         raise fail(0, f"{what} must be label names or integer ids (got floats)")
@@ -123,26 +166,29 @@ def encode_labels(values: Any, *, what: str, fail) -> np.ndarray:
     return codes.to_numpy(dtype=np.int8)
 
 
-def _codes(values: Any) -> np.ndarray:
-    """Integer codes of equal values, in order of first appearance (no names needed)."""
+def _as_arrow(values: Any) -> Any:
     import pyarrow as pa
 
-    column = values if isinstance(values, pa.ChunkedArray | pa.Array) else pa.array(values)
-    encoded = column.cast(pa.string()).combine_chunks().dictionary_encode()
-    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    if isinstance(values, pa.ChunkedArray | pa.Array):
+        return values.cast(pa.string())
+    return string_array(list(values))
+
+
+def _codes(values: Any) -> np.ndarray:
+    """Integer codes of equal values, in order of first appearance (no names needed)."""
+    encoded = one_array(_as_arrow(values)).dictionary_encode()
+    return numeric(encoded.indices, np.int64)
 
 
 def _categorical(values: Any) -> Slicing:
     """Codes and sorted names of a categorical column (Arrow or a Python sequence)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    column = values if isinstance(values, pa.ChunkedArray | pa.Array) else pa.array(values)
-    column = pc.fill_null(column.cast(pa.string()), "(none)")
+    column = pc.fill_null(_as_arrow(values), scalar("(none)"))
     names = pc.unique(column).to_pylist()
     names.sort()
-    codes = pc.index_in(column, value_set=pa.array(names, type=pa.string()))
-    return Slicing(codes.to_numpy(zero_copy_only=False).astype(np.int32), names)
+    codes = pc.index_in(column, value_set=string_array(names))
+    return Slicing(numeric(codes, np.int32), names)
 
 
 def _tag_matrix(tag_lists: Any, n: int) -> np.ndarray:
@@ -180,45 +226,49 @@ def _from_file(path: Path) -> EvalData:
     """A user's JSONL/CSV in the corpus schema (id, claim, response, label required)."""
     import pyarrow.compute as pc
 
-    from denialbench.corpus._io import sha256_file
     from denialbench.eval._tables import read_table
 
     tf = read_table(path, error=RecordError, required=("id", "claim", "response", "label"))
     table = tf.table
     for name in ("id", "claim", "response"):
         col = table.column(name)
-        nulls = np.flatnonzero(col.is_null().to_numpy(zero_copy_only=False))
-        if nulls.size:
-            raise tf.fail(int(nulls[0]), f"field {name!r} is missing or null; every row needs it")
-    ids = table.column("id").cast("string")
-    dup = repeated_rows(_codes(ids)) if pc.count_distinct(ids).as_py() < len(ids) else []
-    if len(dup):
-        raise tf.fail(int(dup[0]), f"duplicate id {ids[int(dup[0])].as_py()!r}; ids must be unique")
+        if col.null_count:
+            row = int(null_rows(col)[0])
+            raise tf.fail(row, f"field {name!r} is missing or null; every row needs it")
+    ids = table.column("id").cast("string").combine_chunks()
+    # pc.unique is the cheapest full hash of a million strings (count_distinct costs more)
+    if len(pc.unique(ids)) < len(ids):
+        row = int(repeated_rows(_codes(ids))[0])
+        raise tf.fail(row, f"duplicate id {ids[row].as_py()!r}; ids must be unique")
     gold = encode_labels(table.column("label"), what="label", fail=tf.fail)
     data = EvalData(
-        ids=ids.to_numpy(zero_copy_only=False).astype(object),
+        ids=ids,
         gold=gold,
         # kept as Arrow columns: only a model run needs them as Python strings
         claim=table.column("claim"),
         response=table.column("response"),
-        source={"kind": "file", "path": str(path), "sha256": sha256_file(path), "split": None},
+        source={"kind": "file", "path": str(path), "sha256": tf.sha256(), "split": None},
     )
     for key in ("domain", "style"):
         if key in table.column_names:
             data.slices[key] = _categorical(table.column(key))
     if "subtype" in table.column_names:
-        import pandas as pd
-
-        subtype = pd.Series(table.column("subtype").to_numpy(zero_copy_only=False), dtype=object)
-        label = pd.Series(np.asarray(LABELS, dtype=object)[gold])
-        data.slices["subtype"] = _categorical(
-            (label + "/" + subtype.fillna("")).str.rstrip("/").to_numpy()
-        )
+        data.slices["subtype"] = _categorical(_label_subtype(gold, table.column("subtype")))
     if "tags" in table.column_names:
         data.tags = _arrow_tags(table.column("tags"), len(gold))
     if "group" in table.column_names:
         data.group = _codes(table.column("group"))
     return data
+
+
+def _label_subtype(gold: np.ndarray, subtype: Any) -> Any:
+    """ "label/subtype", or the label alone where the subtype is empty or null."""
+    import pyarrow.compute as pc
+
+    label = pc.take(string_array(LABELS), from_numpy(gold))
+    subtype = pc.fill_null(_as_arrow(subtype), scalar(""))
+    joined = pc.binary_join_element_wise(label, subtype, scalar("/"))
+    return pc.if_else(pc.equal(subtype, scalar("")), label, joined)
 
 
 def _arrow_tags(column: Any, n: int) -> np.ndarray:
@@ -228,15 +278,15 @@ def _arrow_tags(column: Any, n: int) -> np.ndarray:
 
     column = column.combine_chunks()
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        column = pc.split_pattern(pc.fill_null(column, ""), ";")
+        column = pc.split_pattern(pc.fill_null(column, scalar("")), ";")
     if not pa.types.is_list(column.type):
         return np.zeros((n, len(TAGS)), dtype=bool)
     flat = pc.list_flatten(column)
-    parents = pc.list_parent_indices(column).to_numpy()
-    which = pc.index_in(flat, value_set=pa.array(TAGS)).to_numpy(zero_copy_only=False)
-    keep = ~np.isnan(which.astype(float))
+    parents = numeric(pc.list_parent_indices(column), np.int64)
+    which = numeric(pc.index_in(flat, value_set=string_array(TAGS)), np.int64, fill=-1)
+    keep = which >= 0
     matrix = np.zeros((n, len(TAGS)), dtype=bool)
-    matrix[parents[keep], which[keep].astype(int)] = True
+    matrix[parents[keep], which[keep]] = True
     return matrix
 
 

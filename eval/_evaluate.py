@@ -74,7 +74,7 @@ def per_item_predictions(
 ) -> list[dict[str, Any]]:
     """The per-item records of a result file: id, gold, label (and proba)."""
     labels = np.asarray(LABELS, dtype=object)
-    columns = [data.ids.tolist(), labels[data.gold].tolist(), labels[pred].tolist()]
+    columns = [data.id_array().tolist(), labels[data.gold].tolist(), labels[pred].tolist()]
     if proba is None:
         return [{"id": i, "gold": g, "label": p} for i, g, p in zip(*columns, strict=True)]
     return [

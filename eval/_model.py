@@ -65,6 +65,47 @@ def _check_proba(proba: Any, n: int, n_classes: int, ids: np.ndarray) -> np.ndar
     return proba
 
 
+class _BatchPredictor:
+    """``predict`` then ``predict_proba`` on the same batch.
+
+    A plain scikit-learn Pipeline computes its features inside both calls;
+    for text features that is most of the work. Here its transform steps run
+    once per batch and the final estimator's ``predict`` and
+    ``predict_proba`` share the result: the loop over ``steps`` that
+    ``Pipeline.predict``/``predict_proba`` run internally. Subclasses of
+    Pipeline may change that, so only the class itself is split.
+    """
+
+    def __init__(self, model: Any, has_proba: bool) -> None:
+        self.model = model
+        cls = type(model)
+        self._split = (
+            has_proba
+            and (cls.__module__, cls.__qualname__) == ("sklearn.pipeline", "Pipeline")
+            and len(model.steps) > 1
+        )
+        self._features: Any = None
+
+    def predict(self, batch: Any) -> Any:
+        if not self._split:
+            return _call(self.model.predict, batch, "predict")
+        self._features = _call(self._transform, batch, "predict")
+        return _call(self.model.steps[-1][1].predict, self._features, "predict")
+
+    def _transform(self, batch: Any) -> Any:
+        features = batch
+        for _, step in self.model.steps[:-1]:
+            if step is not None and not (isinstance(step, str) and step == "passthrough"):
+                features = step.transform(features)
+        return features
+
+    def predict_proba(self, batch: Any) -> Any:
+        if not self._split:
+            return _call(self.model.predict_proba, batch, "predict_proba")
+        features, self._features = self._features, None
+        return _call(self.model.steps[-1][1].predict_proba, features, "predict_proba")
+
+
 def run_model(
     model: Any, data: EvalData, *, progress: bool = False
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -76,6 +117,7 @@ def run_model(
         )
     has_proba = callable(getattr(model, "predict_proba", None)) and hasattr(model, "classes_")
     columns = _class_columns(model) if has_proba else None
+    predictor = _BatchPredictor(model, has_proba)
     frame = data.frame()
     n = len(frame)
     preds: list[np.ndarray] = []
@@ -85,7 +127,7 @@ def run_model(
         for start in range(0, n, BATCH_SIZE):
             batch = frame.iloc[start : start + BATCH_SIZE]
             ids = batch["id"].to_numpy()
-            out = np.asarray(_call(model.predict, batch, "predict"))
+            out = np.asarray(predictor.predict(batch))
             if out.ndim != 1 or len(out) != len(batch):
                 raise ModelBehaviourError(
                     f"predict returned {out.shape[0] if out.ndim else 'a scalar'} predictions "
@@ -97,7 +139,7 @@ def run_model(
 
             preds.append(encode_labels(out, what="label", fail=fail))
             if has_proba:
-                raw = _call(model.predict_proba, batch, "predict_proba")
+                raw = predictor.predict_proba(batch)
                 checked = _check_proba(raw, len(batch), len(columns), ids)
                 full = np.zeros((len(batch), len(LABELS)))
                 full[:, columns] = checked

@@ -8,6 +8,7 @@ runs on the error path alone).
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from denialbench._errors import InputError
-from denialbench.corpus._io import check_utf8, read_utf8_bytes
+from denialbench.corpus._io import check_utf8, read_file_bytes, strip_bom
 
 __all__ = ["TableFile", "read_table"]
 
@@ -25,9 +26,16 @@ _SUFFIXES = (".jsonl", ".json", ".csv")
 class TableFile:
     """An Arrow table read from ``path``, able to name a row's line."""
 
-    def __init__(self, path: Path, table: Any, raw: bytes, kind: str, error: type) -> None:
-        self.path, self.table, self._raw, self.kind, self.error = path, table, raw, kind, error
+    def __init__(
+        self, path: Path, table: Any, stored: bytes, raw: bytes, kind: str, error: type
+    ) -> None:
+        self.path, self.table, self.kind, self.error = path, table, kind, error
+        self._stored, self._raw = stored, raw  # the same object unless the file had a BOM
         self._line_starts: np.ndarray | None = None
+
+    def sha256(self) -> str:
+        """The hex SHA-256 of the file as stored, from the bytes already read."""
+        return hashlib.sha256(self._stored).hexdigest()
 
     def __len__(self) -> int:
         return self.table.num_rows
@@ -69,7 +77,8 @@ def read_table(
     suffix = path.suffix.lower()
     if suffix not in _SUFFIXES:
         raise error(f"{path}: expected a .jsonl or .csv file (got {suffix or 'no suffix'!r})")
-    raw = read_utf8_bytes(path, error, check=False)  # Arrow validates UTF-8 below
+    stored = read_file_bytes(path, error)
+    raw = strip_bom(stored)  # Arrow validates UTF-8 below
     if raw.isspace() or not raw:  # isspace stops at the first other byte; strip would copy
         raise error(f"{path}: the file is empty; expected a header or one JSON object per line")
     kind = "csv" if suffix == ".csv" else "jsonl"
@@ -95,7 +104,7 @@ def read_table(
         raise error(
             f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(table.column_names)}"
         )
-    return TableFile(path, table, raw, kind, error)
+    return TableFile(path, table, stored, raw, kind, error)
 
 
 def _arrow_message(path: Path, raw: bytes, kind: str, detail: str) -> str:

@@ -91,14 +91,14 @@ def _recompute(content: dict[str, Any], where: str) -> dict[str, Any]:
         if p["id"] in by_id:
             raise VerificationFailed(f"{where}: id {p['id']!r} has two predictions")
         by_id[p["id"]] = p
-    expected = set(data.ids.tolist())
+    expected = set(data.id_array().tolist())
     missing, unknown = expected - set(by_id), set(by_id) - expected
     if missing or unknown:
         raise VerificationFailed(
             f"{where}: predictions must cover each test id exactly once ({len(missing)} missing, "
             f"e.g. {sorted(missing)[:3]}; {len(unknown)} unknown, e.g. {sorted(unknown)[:3]})"
         )
-    ordered = [by_id[i] for i in data.ids.tolist()]
+    ordered = [by_id[i] for i in data.id_array().tolist()]
     gold_names = np.asarray(LABELS, dtype=object)[data.gold]
     wrong_gold = [p["id"] for p, g in zip(ordered, gold_names, strict=True) if p["gold"] != g]
     if wrong_gold:

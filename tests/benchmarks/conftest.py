@@ -13,8 +13,12 @@ from denialbench.corpus import LABELS
 
 
 @pytest.fixture(scope="session")
-def large_files(tmp_path_factory) -> tuple[Path, Path]:
-    """A 1,000,000-row --data file and its 1,000,000-row predictions file."""
+def large_files(tmp_path_factory) -> dict[str, Path]:
+    """A 1,000,000-row --data file and two 1,000,000-row predictions files for it.
+
+    "preds" lists the ids in the data's order, as most tools write them;
+    "preds_shuffled" has the same rows in random order, so ids must be matched.
+    """
     folder = tmp_path_factory.mktemp("large")
     rng = np.random.default_rng(0)
     gold = rng.integers(0, 4, N_LARGE)
@@ -37,11 +41,12 @@ def large_files(tmp_path_factory) -> tuple[Path, Path]:
             )
         )
         pred_lines.append(f'{{"id": "r{i}", "label": "{LABELS[pred[i]]}"}}')
-    data = folder / "data.jsonl"
-    preds = folder / "preds.jsonl"
-    data.write_text("\n".join(data_lines) + "\n")
-    preds.write_text("\n".join(pred_lines) + "\n")
-    return data, preds
+    files = {name: folder / f"{name}.jsonl" for name in ("data", "preds", "preds_shuffled")}
+    files["data"].write_text("\n".join(data_lines) + "\n")
+    files["preds"].write_text("\n".join(pred_lines) + "\n")
+    shuffled = [pred_lines[i] for i in rng.permutation(N_LARGE)]
+    files["preds_shuffled"].write_text("\n".join(shuffled) + "\n")
+    return files
 
 
 def pytest_benchmark_update_json(config, benchmarks, output_json):

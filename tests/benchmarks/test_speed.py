@@ -73,8 +73,9 @@ def test_scoring_one_million_in_memory(benchmark):
     )
 
 
-def test_files_one_million_rows(benchmark, large_files):
-    data, preds = large_files
+@pytest.mark.parametrize("predictions", ["preds", "preds_shuffled"])
+def test_files_one_million_rows(benchmark, large_files, predictions):
+    data, preds = large_files["data"], large_files[predictions]
     args = [CLI, "evaluate", str(preds), "--data", str(data), "--bootstrap", "1000"]
     benchmark.pedantic(_run, args=(args,), rounds=3, warmup_rounds=0)
     benchmark.extra_info.update(run_measured(args))

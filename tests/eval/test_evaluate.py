@@ -151,3 +151,37 @@ def test_predict_command_for_practitioners(cli, tmp_path):
     to_stdout = cli("predict", TRAINED / "cue_rules.pkl", "--input", pairs)
     assert to_stdout.exit_code == 0
     assert [json.loads(x)["id"] for x in to_stdout.output.splitlines()] == ["1", "2"]
+
+
+def test_data_file_slices_match_the_bundled_split(pair_result, tmp_path):
+    """--data reads files through Arrow; the bundled split through Python records.
+
+    Both routes must give the same slices: domain, style, label/subtype, tags
+    and contrast groups.
+    """
+    from denialbench.corpus import data_dir
+
+    out, _ = pair_result
+    original = EvaluationResult.load(out / "r.json")
+    preds = tmp_path / "preds.jsonl"
+    shuffled = sorted(original.predictions, key=lambda p: p["id"][::-1])
+    preds.write_text(
+        "".join(json.dumps({"id": p["id"], "label": p["label"]}) + "\n" for p in shuffled)
+    )
+    bundled = evaluate(preds, "test", n_bootstrap=50)
+    via_file = evaluate(preds, data=data_dir() / "test.jsonl", n_bootstrap=50)
+    assert via_file.slices == bundled.slices
+    assert via_file.metrics == bundled.metrics
+    assert via_file.content["data"]["sha256"] == bundled.content["data"]["sha256"]
+
+
+def test_data_file_hash_is_of_the_file_as_stored(tmp_path, frames):
+    """The hash is taken from the bytes already read, BOM and all, not a second read."""
+    from denialbench.corpus import sha256_file
+
+    sample = frames["test"].head(40)[["id", "claim", "response", "label"]]
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + sample.to_csv(index=False).encode("utf-8"))
+    result = evaluate(TRAINED / "cue_rules.pkl", data=path, n_bootstrap=0)
+    assert result.content["data"]["sha256"] == sha256_file(path)
+    assert result.content["data"]["n_items"] == 40

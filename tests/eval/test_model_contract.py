@@ -93,3 +93,46 @@ def test_cli_reports_misbehaviour_with_exit_2(cli, tmp_path):
     assert trusted.exit_code == 2
     assert "exactly one label per row" in trusted.output
     assert "Traceback" not in trusted.output
+
+
+class CountingTransformer:
+    """A stateless scikit-learn transformer that counts its transform calls."""
+
+    calls = 0
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        CountingTransformer.calls += 1
+        return np.column_stack([X["response"].str.len(), X["claim"].str.len()])
+
+
+def test_pipeline_features_are_computed_once_per_batch():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    from denialbench.corpus import load
+    from denialbench.eval._data import load_eval_data
+    from denialbench.eval._model import BATCH_SIZE, run_model
+
+    train = load(as_pandas=True, splits=("train",))["train"]
+    pipeline = Pipeline([("lengths", CountingTransformer()), ("lr", LogisticRegression())])
+    pipeline.fit(train[["id", "claim", "response"]], train["label"])
+    data = load_eval_data("test")
+    CountingTransformer.calls = 0
+    pred, proba = run_model(pipeline, data)
+    assert CountingTransformer.calls == -(-len(data) // BATCH_SIZE)
+    frame = data.frame()
+    expected = [LABELS.index(label) for label in pipeline.predict(frame)]
+    assert pred.tolist() == expected
+    columns = [list(pipeline.classes_).index(label) for label in LABELS]
+    assert np.array_equal(proba, pipeline.predict_proba(frame)[:, columns])
+
+    class OwnPipeline(Pipeline):  # a subclass may change predict, so it is called as it is
+        pass
+
+    own = OwnPipeline(pipeline.steps)
+    CountingTransformer.calls = 0
+    run_model(own, data)
+    assert CountingTransformer.calls == 2 * -(-len(data) // BATCH_SIZE)
