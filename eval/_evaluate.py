@@ -53,10 +53,11 @@ def predict_any(
     suffix = path.suffix.lower()
     if not path.exists():
         raise InputError(f"{path}: no such file; give a model (.skops/.pkl) or predictions file")
-    info = {"sha256": sha256_file(path), "path": path.name}
     if suffix in PREDICTION_SUFFIXES:
-        pred, proba = read_predictions(path, data)
-        return pred, proba, {"kind": "predictions", **info, "class": None}
+        pred, proba, sha256 = read_predictions(path, data)
+        info = {"kind": "predictions", "sha256": sha256, "path": path.name, "class": None}
+        return pred, proba, info
+    info = {"sha256": sha256_file(path), "path": path.name}
     if suffix in PICKLE_SUFFIXES | SKOPS_SUFFIXES:
         model = load_model(path, trust_pickle=trust_pickle, trusted_types=trusted_types)
         pred, proba = run_model(model, data, progress=progress)

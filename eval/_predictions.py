@@ -23,8 +23,9 @@ PREDICTION_SUFFIXES = frozenset({".jsonl", ".csv", ".json"})
 PROBA_COLUMNS = tuple(f"p_{label}" for label in LABELS)
 
 
-def read_predictions(path: Path | str, data: EvalData) -> tuple[np.ndarray, np.ndarray | None]:
-    """Read ``path`` and return label codes (and probabilities) in ``data``'s order."""
+def read_predictions(path: Path | str, data: EvalData) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """Read ``path``: label codes and probabilities (or None) in ``data``'s order, and the
+    file's SHA-256 (hashed from the bytes read, so the file is read once)."""
     import pyarrow as pa
 
     tf = read_table(path, error=PredictionsFileError, required=("id", "label"))
@@ -42,9 +43,9 @@ def read_predictions(path: Path | str, data: EvalData) -> tuple[np.ndarray, np.n
         raise tf.fail(row, "'label' is missing")
     codes = encode_labels(labels, what="label", fail=tf.fail)
     proba = _read_proba(tf)
-    if order is None:
-        return codes, proba
-    return codes[order], (proba[order] if proba is not None else None)
+    if order is not None:
+        codes, proba = codes[order], (proba[order] if proba is not None else None)
+    return codes, proba, tf.sha256()
 
 
 def _match_ids(tf, ids, data: EvalData) -> np.ndarray:

@@ -116,3 +116,12 @@ def test_cli_bad_predictions_exit_2(cli, tmp_path, gold):
     result = cli("evaluate", path, "--split", "validation")
     assert result.exit_code == 2
     assert "3 id(s) have no prediction" in result.output
+
+
+def test_result_records_the_predictions_file_hash(tmp_path, gold):
+    from denialbench.corpus import sha256_file
+
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + _jsonl(_rows(gold)).encode("utf-8"))
+    model = evaluate(path, "validation", n_bootstrap=0).content["model"]
+    assert model["sha256"] == sha256_file(path) and model["path"] == "p.jsonl"
