@@ -96,7 +96,7 @@ def test_scoring_a_predictions_file_never_imports_pandas(tmp_path):
         f"r = evaluate({str(preds)!r}, data={str(data)!r}, n_bootstrap=10); "
         "assert r.macro_f1 == 1.0; print('pandas' in sys.modules)"
     )
-    # run outside the checkout, whose denialbench/ folder would shadow the installed package
+    # run outside the checkout so that the installed package, not the tree, is imported
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path
     )
