@@ -375,6 +375,12 @@ def leaderboard_add(
     date: Annotated[
         str | None, typer.Option(help="Submission date, YYYY-MM-DD (default today).")
     ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Replace the entry of the same name (e.g. a retrained baseline)."
+        ),
+    ] = False,
 ) -> None:
     """Verify a result file from its predictions and store it as an entry."""
     from denialbench.eval import leaderboard
@@ -389,7 +395,7 @@ def leaderboard_add(
         "baseline": baseline,
         "date": date,
     }
-    path = leaderboard.add(results, meta, board_dir)
+    path = leaderboard.add(results, meta, board_dir, replace=replace)
     _console().print(f"added {path}", highlight=False)
 
 
@@ -418,8 +424,42 @@ def leaderboard_check(
     """Fail if an entry no longer verifies or LEADERBOARD.md is stale."""
     from denialbench.eval import leaderboard
 
-    n = leaderboard.check(board_dir, board)
-    _console().print(f"leaderboard OK: {n} entries verify and {board} is current", highlight=False)
+    found = leaderboard.check(board_dir, board)
+    console = _console()
+    for line in found.stale:
+        console.print(line, markup=False, highlight=False)
+    console.print(
+        f"leaderboard OK: {found.n_entries} entries verify and {board} is current"
+        + (
+            f"; {len(found.stale)} stale (run `denialbench leaderboard rescore`)"
+            if found.stale
+            else ""
+        ),
+        markup=False,
+        highlight=False,
+    )
+
+
+@leaderboard_app.command("rescore")
+@_handles_errors
+def leaderboard_rescore(
+    board_dir: Annotated[Path, typer.Option(help="Folder of stored entries.")] = Path(
+        "leaderboard"
+    ),
+) -> None:
+    """Rewrite stored figures from each entry's predictions (after a metric or slice is added)."""
+    from denialbench.eval import leaderboard
+
+    rewritten = leaderboard.rescore(board_dir)
+    console = _console()
+    for path in rewritten:
+        console.print(f"rescored {path}", markup=False, highlight=False)
+    console.print(
+        f"{len(rewritten)} entr{'y' if len(rewritten) == 1 else 'ies'} rewritten; "
+        "now run `denialbench leaderboard render`",
+        markup=False,
+        highlight=False,
+    )
 
 
 def main() -> None:

@@ -41,7 +41,7 @@ def test_gold_leaderboard_equals_render(repo):
 def test_stored_entries_verify(repo):
     if not (repo / "leaderboard").exists():
         pytest.skip("needs a checkout")
-    assert leaderboard.check(repo / "leaderboard", repo / "LEADERBOARD.md") >= 5
+    assert leaderboard.check(repo / "leaderboard", repo / "LEADERBOARD.md").n_entries >= 5
 
 
 def test_round_trip_add_render_check(tmp_path, result_file):
@@ -49,7 +49,7 @@ def test_round_trip_add_render_check(tmp_path, result_file):
     path = leaderboard.add(result_file, META, board)
     assert (path.name == "tester.json" and path.parent.name == "1.0.0") or path.exists()
     (tmp_path / "LB.md").write_text(leaderboard.render(board), encoding="utf-8")
-    assert leaderboard.check(board, tmp_path / "LB.md") == 1
+    assert leaderboard.check(board, tmp_path / "LB.md").n_entries == 1
     text = (tmp_path / "LB.md").read_text()
     assert "| 1 | Tester |" in text and "How to submit" in text
 
@@ -114,7 +114,7 @@ def test_check_fails_on_a_stale_board_or_an_edited_entry(tmp_path, repo):
     md.write_text(leaderboard.render(board))
     entry = next(board.rglob("*.json"))
     content = json.loads(entry.read_text())
-    content["result"]["metrics"]["accuracy_score"]["value"] = 0.99
+    leaderboard.entry_results(content)["test"]["metrics"]["accuracy_score"]["value"] = 0.99
     entry.write_text(json.dumps(content))
     with pytest.raises(VerificationFailed) as info:
         leaderboard.check(board, md)
@@ -125,7 +125,7 @@ def test_older_versions_get_their_own_table(tmp_path, result_file):
     board = tmp_path / "board"
     leaderboard.add(result_file, META, board)
     old = json.loads(next(board.rglob("*.json")).read_text())
-    old["result"]["corpus_version"] = "0.9.0"
+    old["results"]["test"]["corpus_version"] = "0.9.0"
     (board / "0.9.0").mkdir()
     (board / "0.9.0" / "old.json").write_text(json.dumps(old))
     text = leaderboard.render(board)
