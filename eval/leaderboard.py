@@ -206,7 +206,8 @@ def add(
     new_hash = predictions_hash(content)
     for path, old_entry in load_entries(board_dir):
         old = board_result(old_entry)
-        if old is None:
+        # the same model may be scored again on a new corpus version
+        if old is None or old.get("corpus_version") != content["corpus_version"]:
             continue
         if path == target:
             was_baseline = bool(old_entry.get("submission", {}).get("baseline"))
