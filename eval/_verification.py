@@ -165,8 +165,9 @@ def verify_result(content: Any, where: str, split: str) -> Verified:
                 "edited or produced by another tool. Re-run `denialbench evaluate --out`."
             )
     if content["schema_version"] != RESULT_SCHEMA_VERSION:
-        stale.append(
+        stale.insert(
+            0,
             f"schema_version {content['schema_version']} (this package writes "
-            f"{RESULT_SCHEMA_VERSION})"
+            f"{RESULT_SCHEMA_VERSION})",
         )
     return Verified(fresh, stale)

@@ -140,16 +140,16 @@ def _verify(
         verified = verify_result(results[split], label, split)
         fresh_results[split] = _canonical_result(results[split], verified.fresh)
         stale += [f"{split}: {s}" if len(results) > 1 else s for s in verified.stale]
-    main = fresh_results[BOARD_SPLIT]
-    submission = check_meta(entry["submission"], main["model"])
-    if submission["baseline"]:
+    # the baseline mark first: it decides which urls are valid
+    if entry["submission"].get("baseline") is True:
         for split, result in fresh_results.items():
             if rerun_baseline:
                 verify_baseline_predictions(result, where, split)
             else:
                 shipped_baseline(result["model"], where)
+    submission = check_meta(entry["submission"], fresh_results[BOARD_SPLIT]["model"])
     if entry.get("entry_version") != ENTRY_VERSION:
-        stale.append(f"entry_version {entry.get('entry_version', 1)} (now {ENTRY_VERSION})")
+        stale.insert(0, f"entry_version {entry.get('entry_version', 1)} (now {ENTRY_VERSION})")
     fresh_entry = {
         "entry_version": ENTRY_VERSION,
         "submission": submission,
