@@ -250,13 +250,15 @@ def evaluate_command(
 @app.command("compare")
 @_handles_errors
 def compare_command(
-    a: Annotated[Path, typer.Argument(help="Results JSON of model A.")],
-    b: Annotated[Path, typer.Argument(help="Results JSON of model B, same split.")],
+    a: Annotated[Path, typer.Argument(help="Model A: a results JSON or a leaderboard entry file.")],
+    b: Annotated[
+        Path, typer.Argument(help="Model B: a results JSON or a leaderboard entry, same split.")
+    ],
     bootstrap: Annotated[int, typer.Option(help="Paired bootstrap resamples.")] = 10000,
     seed: Annotated[int, typer.Option()] = 0,
     as_json: JsonFlag = False,
 ) -> None:
-    """Paired bootstrap test on the macro-F1 difference of two result files."""
+    """Paired bootstrap test on the macro-F1 difference of two models on the same split."""
     from denialbench.eval import compare
 
     result = compare(a, b, n_bootstrap=bootstrap, seed=seed)
@@ -266,8 +268,16 @@ def compare_command(
     _print_tables(
         [
             {
-                "title": "Paired comparison (macro-F1)",
-                "columns": ["A", "B", "A - B", "95% CI", "p-value", "items"],
+                "title": f"Paired comparison (macro-F1) on {result['scored_on']}: "
+                f"A = {result['name_a']}, B = {result['name_b']}",
+                "columns": [
+                    f"A: {result['name_a']}",
+                    f"B: {result['name_b']}",
+                    "A - B",
+                    "95% CI",
+                    "p-value",
+                    "items",
+                ],
                 "rows": [
                     [
                         f"{result['macro_f1_a']:.4f}",
