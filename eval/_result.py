@@ -44,9 +44,12 @@ class EvaluationResult:
         self,
         content: dict[str, Any],
         predictions: Callable[[], list[dict[str, Any]]] | None = None,
+        data: Any = None,
     ) -> None:
         self._content = content
         self._build_predictions = predictions
+        #: the evaluated EvalData (texts included) when this run scored it; None when loaded
+        self.data = data
 
     @property
     def content(self) -> dict[str, Any]:

@@ -207,6 +207,14 @@ def evaluate_command(
     report: Annotated[
         Path | None, typer.Option(help="Write report.md and plots to this folder.")
     ] = None,
+    errors: Annotated[
+        Path | None,
+        typer.Option(
+            "--errors",
+            help="Write the misclassified items (id, claim, response, gold, prediction, "
+            "probabilities) to this .csv or .jsonl file.",
+        ),
+    ] = None,
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the CIs.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
     trust_pickle: Annotated[
@@ -223,8 +231,11 @@ def evaluate_command(
 ) -> None:
     """Score a model or a predictions file on a split, with bootstrap CIs."""
     from denialbench.eval import evaluate
+    from denialbench.eval._misclassified import check_errors_path, write_misclassified
     from denialbench.eval._summary import print_summary
 
+    if errors is not None:
+        check_errors_path(errors)  # before the model runs
     result = evaluate(
         model,
         split=split,
@@ -241,6 +252,8 @@ def evaluate_command(
         from denialbench.eval._report import write_report
 
         write_report(result, report)
+    if errors is not None:
+        write_misclassified(result, errors)
     if as_json:
         _print_json(result.to_dict())
     else:
