@@ -374,6 +374,8 @@ def render(board_dir: Path | str = "leaderboard") -> str:
         "2. Add it: `denialbench leaderboard add results.json --name NAME --authors AUTHORS "
         "--url URL [--parameters N] --extra-data|--no-extra-data --test-unseen`.",
         "   The command recomputes every figure and refuses edited files and duplicates.",
+        "   After a new metric or slice, `denialbench leaderboard rescore` brings the stored "
+        "figures up to date from the predictions.",
         "3. Run `denialbench leaderboard render` and open a pull request with the new file "
         "under leaderboard/ and the updated LEADERBOARD.md.",
         "",
