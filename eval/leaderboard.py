@@ -296,22 +296,16 @@ def _markdown_url(url: str) -> str:
     return url.replace("(", "%28").replace(")", "%29")
 
 
-def _table(entries: list[dict[str, Any]]) -> list[str]:
-    rows = sorted(
-        entries,
-        key=lambda e: (
-            -board_result(e)["metrics"]["macro_f1_score"]["value"],
-            e["submission"]["name"],
-        ),
-    )
+def _table(rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[str]:
+    """The ranked table of ``(submission, board result)`` rows."""
+    rows = sorted(rows, key=lambda r: (-r[1]["metrics"]["macro_f1_score"]["value"], r[0]["name"]))
     lines = [
         "| rank | model | macro-F1 [95% CI] | deny F1 | accuracy | deny ROC AUC "
         "| contrast consistency | date | link |",
         "|---:|---|---|---:|---:|---:|---:|---|---|",
     ]
     previous = None
-    for rank, entry in enumerate(rows, start=1):
-        sub, res = entry["submission"], board_result(entry)
+    for rank, (sub, res) in enumerate(rows, start=1):
         m = res["metrics"]
         macro = m["macro_f1_score"]
         tied = previous is not None and macro["ci_high"] >= previous["ci_low"]
@@ -334,11 +328,13 @@ def render(board_dir: Path | str = "leaderboard") -> str:
     """The LEADERBOARD.md text for the stored entries."""
     from denialbench.corpus._version import CORPUS_VERSION
 
-    by_version: dict[str, list[dict[str, Any]]] = {}
+    by_version: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
     for _, entry in load_entries(board_dir):
         result = board_result(entry)
         if isinstance(result, dict) and "corpus_version" in result:  # else `check` reports it
-            by_version.setdefault(result["corpus_version"], []).append(entry)
+            by_version.setdefault(result["corpus_version"], []).append(
+                (entry["submission"], result)
+            )
     out = [
         "# DenialBench leaderboard",
         "",
@@ -354,15 +350,15 @@ def render(board_dir: Path | str = "leaderboard") -> str:
     ]
     versions = sorted(by_version, key=lambda v: (v != CORPUS_VERSION, v), reverse=False)
     for version in versions:
-        entries = by_version[version]
-        sha = board_result(entries[0])["data"]["sha256"]
-        n = board_result(entries[0])["data"]["n_items"]
+        rows = by_version[version]
+        sha = rows[0][1]["data"]["sha256"]
+        n = rows[0][1]["data"]["n_items"]
         heading = "Current corpus" if version == CORPUS_VERSION else "Older corpus"
         out += [
             f"## {heading}: version {version}, test split ({n} items, SHA-256 `{sha[:16]}`)",
             "",
         ]
-        out += _table(entries)
+        out += _table(rows)
         out.append("")
     if not by_version:
         out += ["No entries yet.", ""]
