@@ -374,3 +374,33 @@ def test_cli_check_then_rescore(cli, monkeypatch, small_board):
     assert "1 entry rewritten" in out.output
     out = cli("leaderboard", "check", "--board-dir", board, "--board", md)
     assert out.exit_code == 0 and "stale:" not in out.output
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [("--url", "not a url", "http(s) URL with a host"), ("--date", "2026-13-45", "exists")],
+)
+def test_cli_add_refuses_bad_url_and_date(cli, tmp_path, result_file, option, value, message):
+    args = dict(
+        [
+            ("--name", "CLI model"),
+            ("--authors", "Me"),
+            ("--url", "https://example.org"),
+            ("--date", "2026-11-27"),
+        ]
+    )
+    args[option] = value
+    flat = [x for pair in args.items() for x in pair]
+    out = cli(
+        "leaderboard",
+        "add",
+        result_file,
+        *flat,
+        "--no-extra-data",
+        "--test-unseen",
+        "--board-dir",
+        tmp_path / "board",
+    )
+    assert out.exit_code == 2, out.output
+    assert message in " ".join(out.output.split())
+    assert not (tmp_path / "board").exists()
