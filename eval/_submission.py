@@ -11,7 +11,12 @@ is checked where it is given (``leaderboard add``) and again by
 - ``baseline``: only for the project's own shipped models. ``add`` checks that
   the result's model file is a file of ``baselines/trained/`` with the same
   SHA-256 and that re-running that file gives the stored predictions;
-  ``check`` repeats the cheap half (the SHA-256) for every entry.
+  ``check`` repeats the cheap half (the SHA-256) for every entry. A baseline
+  entry is named after its model file (``majority`` for ``majority.pkl``), so
+  the generated README tables find it. This keeps the mark verifiable without
+  trusting whoever ran ``add``: only the shipped bytes and their own output
+  qualify, and retraining the baselines without refreshing their entries makes
+  ``check`` fail.
 """
 
 from __future__ import annotations
@@ -112,8 +117,14 @@ def check_meta(meta: dict[str, Any], model: dict[str, Any] | None = None) -> dic
     if not isinstance(baseline, bool):
         raise InputError(f"'baseline' must be true or false (got {baseline!r})")
     model_path = (model or {}).get("path")
+    name = _one_line("name", str(meta["name"]), _MAX_NAME)
+    if baseline and model_path and name != Path(model_path).stem:
+        raise InputError(
+            f"a baseline entry is named after its model file: --name {Path(model_path).stem} "
+            f"(got {name!r})"
+        )
     return {
-        "name": _one_line("name", str(meta["name"]), _MAX_NAME),
+        "name": name,
         "authors": _one_line("authors", str(meta["authors"]), 500),
         "url": _check_url(str(meta["url"]), baseline=baseline, model_path=model_path),
         "parameters": parameters,

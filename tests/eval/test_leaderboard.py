@@ -310,6 +310,8 @@ def test_a_shipped_baseline_can_be_marked_and_replaced(tmp_path):
     with pytest.raises(InputError, match="--replace"):
         leaderboard.add(result, BASELINE, board)
     assert leaderboard.add(result, BASELINE, board, replace=True) == path
+    with pytest.raises(InputError, match="named after its model file: --name claim_only"):
+        leaderboard.add(result, dict(BASELINE, name="Best model"), tmp_path / "other")
     with pytest.raises(InputError, match="keeps an entry's kind"):
         leaderboard.add(result, dict(META, name="claim_only"), board, replace=True)
 
