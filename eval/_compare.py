@@ -7,6 +7,7 @@ those 64 cells, and both confusion matrices follow from each draw.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,9 @@ import numpy as np
 from denialbench._errors import InputError
 from denialbench.corpus._schema import LABELS
 from denialbench.eval._metrics import K, macro_f1_score
-from denialbench.eval._result import EvaluationResult
 from denialbench.eval._scoring import CONFIDENCE, slice_rng
 
-__all__ = ["compare", "paired_bootstrap"]
+__all__ = ["compare", "load_scored", "paired_bootstrap"]
 
 
 def paired_bootstrap(
@@ -51,20 +51,66 @@ def paired_bootstrap(
     }
 
 
-def _codes(result: EvaluationResult, key: str) -> dict[str, int]:
+def _codes(content: dict[str, Any], key: str) -> dict[str, int]:
     index = {label: i for i, label in enumerate(LABELS)}
-    return {p["id"]: index[p[key]] for p in result.predictions}
+    return {p["id"]: index[p[key]] for p in content["predictions"]}
+
+
+def load_scored(path: Path | str) -> tuple[dict[str, Any], str]:
+    """A results file or a leaderboard entry: its (test) result and the model's name.
+
+    A leaderboard entry (``leaderboard/<version>/<name>.json``) is named by its
+    submission; a results file by its model file, or the model's class.
+    """
+    from denialbench.eval._result import check_result
+    from denialbench.eval.leaderboard import board_result
+
+    path = Path(path)
+    try:
+        content = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise InputError(
+            f"{path}: no such file; give a results JSON or a leaderboard entry"
+        ) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not a results JSON file or leaderboard entry ({exc})") from None
+    if isinstance(content, dict) and isinstance(content.get("submission"), dict):
+        result = board_result(content)
+        if result is None:
+            raise InputError(f"{path}: a leaderboard entry without a test result")
+        check_result(result, str(path))
+        name = str(content["submission"].get("name") or path.stem)
+        return result, name
+    check_result(content, str(path))
+    model = content["model"]
+    return content, str(model.get("path") or model.get("class") or path.stem)
+
+
+def _scored_on(result: dict[str, Any]) -> str:
+    data = result["data"]
+    where = f"split {data['split']}" if data["kind"] == "split" else f"file {data.get('path')}"
+    return f"{where} of corpus {result.get('corpus_version')}"
 
 
 def compare(
     a: Path | str, b: Path | str, *, n_bootstrap: int = 10000, seed: int = 0
 ) -> dict[str, Any]:
-    """Compare two result files of the same data; see :func:`paired_bootstrap`."""
-    ra, rb = EvaluationResult.load(a), EvaluationResult.load(b)
-    if ra.content["data"]["sha256"] != rb.content["data"]["sha256"]:
+    """Compare two results files or leaderboard entries of the same data.
+
+    See :func:`paired_bootstrap`; the output names both models (``name_a``,
+    ``name_b``).
+    """
+    ra, name_a = load_scored(a)
+    rb, name_b = load_scored(b)
+    if _scored_on(ra) != _scored_on(rb):
         raise InputError(
-            f"{a} and {b} were scored on different data (SHA-256 differ); compare results "
-            "of the same split and corpus version"
+            f"{a} was scored on {_scored_on(ra)}, {b} on {_scored_on(rb)}; compare results "
+            "of the same split and corpus version (re-run `denialbench evaluate --split`)"
+        )
+    if ra["data"]["sha256"] != rb["data"]["sha256"]:
+        raise InputError(
+            f"{a} and {b} were scored on different data ({_scored_on(ra)}, but the SHA-256 "
+            "differ); compare results of the same split and corpus version"
         )
     gold_a, pred_a = _codes(ra, "gold"), _codes(ra, "label")
     pred_b = _codes(rb, "label")
@@ -75,6 +121,9 @@ def compare(
     return {
         "a": str(a),
         "b": str(b),
+        "name_a": name_a,
+        "name_b": name_b,
+        "scored_on": _scored_on(ra),
         **paired_bootstrap(
             gold,
             np.array([pred_a[i] for i in ids]),

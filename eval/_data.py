@@ -6,6 +6,7 @@ is a handful of ``bincount`` calls.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from denialbench.eval._arrow import (
     string_array,
 )
 
-__all__ = ["EvalData", "Slicing", "encode_labels", "load_eval_data"]
+__all__ = ["SLICES", "EvalData", "SliceSpec", "Slicing", "encode_labels", "load_eval_data"]
 
 
 @dataclass
@@ -201,6 +202,54 @@ def _tag_matrix(tag_lists: Any, n: int) -> np.ndarray:
     return matrix
 
 
+@dataclass(frozen=True)
+class SliceSpec:
+    """One categorical slice attribute, read from a bundled split or a user's file.
+
+    ``from_records`` gives one category per record of a bundled split;
+    ``from_table`` gives the column (Arrow or a sequence) for a user's Arrow
+    table and its gold codes, or None when the file lacks the fields.
+    """
+
+    name: str
+    from_records: Callable[[list[dict[str, Any]]], list[str]]
+    from_table: Callable[[Any, np.ndarray], Any]
+    description: str
+
+
+def _column_slice(key: str, description: str) -> SliceSpec:
+    def from_table(table: Any, gold: np.ndarray) -> Any:
+        return table.column(key) if key in table.column_names else None
+
+    return SliceSpec(key, lambda records: [r[key] for r in records], from_table, description)
+
+
+def _subtype_from_table(table: Any, gold: np.ndarray) -> Any:
+    if "subtype" not in table.column_names:
+        return None
+    return _label_subtype(gold, table.column("subtype"))
+
+
+#: The slice registry: a new slice is one entry here. Old leaderboard entries
+#: stay valid when it grows (``leaderboard check`` reports them as stale).
+SLICES: dict[str, SliceSpec] = {
+    s.name: s
+    for s in (
+        _column_slice("domain", "Topic domain of the item"),
+        _column_slice("style", "Writing style of the response"),
+        # "explicit" is a subtype of both deny and confirm: slice on label/subtype
+        SliceSpec(
+            "subtype",
+            lambda records: [
+                f"{r['label']}/{r['subtype']}" if r["subtype"] else r["label"] for r in records
+            ],
+            _subtype_from_table,
+            "Gold label and subtype",
+        ),
+    )
+}
+
+
 def _from_records(records: list[dict[str, Any]], source: dict[str, Any]) -> EvalData:
     n = len(records)
     gold = np.fromiter((LABELS.index(r["label"]) for r in records), dtype=np.int8, count=n)
@@ -211,12 +260,8 @@ def _from_records(records: list[dict[str, Any]], source: dict[str, Any]) -> Eval
         response=[r["response"] for r in records],
         source=source,
     )
-    for key in ("domain", "style"):
-        data.slices[key] = _categorical([r[key] for r in records])
-    # "explicit" is a subtype of both deny and confirm: slice on label/subtype
-    data.slices["subtype"] = _categorical(
-        [f"{r['label']}/{r['subtype']}" if r["subtype"] else r["label"] for r in records]
-    )
+    for name, spec in SLICES.items():
+        data.slices[name] = _categorical(spec.from_records(records))
     data.tags = _tag_matrix((r["tags"] for r in records), n)
     data.group = _categorical([r["group"] for r in records]).codes
     return data
@@ -249,11 +294,10 @@ def _from_file(path: Path) -> EvalData:
         response=table.column("response"),
         source={"kind": "file", "path": str(path), "sha256": tf.sha256(), "split": None},
     )
-    for key in ("domain", "style"):
-        if key in table.column_names:
-            data.slices[key] = _categorical(table.column(key))
-    if "subtype" in table.column_names:
-        data.slices["subtype"] = _categorical(_label_subtype(gold, table.column("subtype")))
+    for name, spec in SLICES.items():
+        values = spec.from_table(table, gold)
+        if values is not None:
+            data.slices[name] = _categorical(values)
     if "tags" in table.column_names:
         data.tags = _arrow_tags(table.column("tags"), len(gold))
     if "group" in table.column_names:

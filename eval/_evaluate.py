@@ -167,4 +167,6 @@ def evaluate(
     content = result_content(
         eval_data, pred, proba, model_info=model_info, n_bootstrap=n_bootstrap, seed=seed
     )
-    return EvaluationResult(content, lambda: per_item_predictions(eval_data, pred, proba))
+    return EvaluationResult(
+        content, lambda: per_item_predictions(eval_data, pred, proba), data=eval_data
+    )

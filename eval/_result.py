@@ -19,7 +19,11 @@ from denialbench._errors import InputError
 
 __all__ = ["RESULT_SCHEMA_VERSION", "EvaluationResult", "result_schema"]
 
-RESULT_SCHEMA_VERSION = 1
+#: 2 (package 0.1.0 onwards): a slice whose gold labels are all one class
+#: carries ``gold_label`` and ``accuracy_score`` only. Version 1 files stay
+#: readable; their extra slice figures are reported as stale by the leaderboard
+#: and dropped by ``denialbench leaderboard rescore``.
+RESULT_SCHEMA_VERSION = 2
 
 
 @functools.cache
@@ -40,9 +44,12 @@ class EvaluationResult:
         self,
         content: dict[str, Any],
         predictions: Callable[[], list[dict[str, Any]]] | None = None,
+        data: Any = None,
     ) -> None:
         self._content = content
         self._build_predictions = predictions
+        #: the evaluated EvalData (texts included) when this run scored it; None when loaded
+        self.data = data
 
     @property
     def content(self) -> dict[str, Any]:

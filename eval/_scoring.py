@@ -26,6 +26,10 @@ __all__ = ["CONFIDENCE", "bootstrap_confusions", "score", "slice_rng"]
 
 CONFIDENCE = 0.95
 _SLICE_METRICS = ("accuracy_score", "macro_f1_score", "deny_f1_score")
+# A slice whose gold labels are all one class (e.g. deny/explicit, or the
+# no_cue tag) has no other class to confuse: its macro-F1 is bounded by 1/K and
+# its deny-F1 is 0 or a restated accuracy, so only accuracy is reported.
+_SINGLE_LABEL_METRICS = ("accuracy_score",)
 
 
 def slice_rng(seed: int, key: str) -> np.random.Generator:
@@ -65,7 +69,15 @@ def _slice_table(cms: np.ndarray, names: list[str], kind: str, n_bootstrap: int,
         if n == 0:
             continue
         rng = slice_rng(seed, f"{kind}:{name}")
-        out[name] = {"n": n, **_metrics_with_ci(cm, _SLICE_METRICS, n_bootstrap, rng)}
+        gold_present = np.flatnonzero(cm.sum(axis=1))
+        if len(gold_present) == 1:
+            out[name] = {
+                "n": n,
+                "gold_label": LABELS[int(gold_present[0])],
+                **_metrics_with_ci(cm, _SINGLE_LABEL_METRICS, n_bootstrap, rng),
+            }
+        else:
+            out[name] = {"n": n, **_metrics_with_ci(cm, _SLICE_METRICS, n_bootstrap, rng)}
     return out
 
 

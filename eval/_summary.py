@@ -15,6 +15,11 @@ def _fmt(m: dict[str, float]) -> str:
     return f"{m['value']:.4f}"
 
 
+def _point(s: dict[str, Any], name: str) -> str:
+    """A slice's point estimate, or "-" where the slice has one gold label (accuracy only)."""
+    return f"{s[name]['value']:.3f}" if name in s else "-"
+
+
 def summary_tables(result: EvaluationResult) -> list[dict[str, Any]]:
     c = result.scores
     data = c["data"]
@@ -48,15 +53,15 @@ def summary_tables(result: EvaluationResult) -> list[dict[str, Any]]:
     for kind, table in c["slices"].items():
         tables.append(
             {
-                "title": f"Slices by {kind}",
+                "title": f"Slices by {kind} (one gold label: accuracy only)",
                 "columns": ["slice", "n", "accuracy [95% CI]", "macro-F1", "deny F1"],
                 "rows": [
                     [
                         name,
                         s["n"],
                         _fmt(s["accuracy_score"]),
-                        f"{s['macro_f1_score']['value']:.3f}",
-                        f"{s['deny_f1_score']['value']:.3f}",
+                        _point(s, "macro_f1_score"),
+                        _point(s, "deny_f1_score"),
                     ]
                     for name, s in table.items()
                 ],

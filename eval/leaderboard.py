@@ -1,34 +1,67 @@
 """The leaderboard: verified submissions and a generated LEADERBOARD.md.
 
-An entry is stored as ``leaderboard/<corpus version>/<slug>.json`` holding
-the submission metadata and the full result file. It is accepted only when
-every figure recomputes, bit for bit, from its own per-item predictions
-against the gold labels of the exact corpus version (matched by the split's
-SHA-256). ``render`` is deterministic; ``check`` re-verifies every entry and
-compares LEADERBOARD.md with what ``render`` produces.
+An entry is stored as ``leaderboard/<corpus version>/<slug>.json``::
+
+    {"entry_version": 2,
+     "submission": {name, authors, url, parameters, extra_training_data,
+                    test_unseen, baseline, date},
+     "results": {"test": <a full result file, per-item predictions included>}}
+
+``results`` maps each scored split to its result, so a second board split
+(``real_test`` beside ``test``) is one more key: entries without it stay
+valid and show an empty cell. Version 1 entries held the test result under
+``result``; they are read as ``{"results": {"test": ...}}``.
+
+Every stored figure must recompute, bit for bit, from the entry's own per-item
+predictions against the gold labels of the exact corpus version (matched by
+the split's SHA-256). A figure the running package computes but the entry
+lacks (a metric or slice added since), or the reverse, makes the entry
+*stale*, not invalid: ``check`` reports it and ``rescore`` rewrites the
+entry's figures from its predictions. ``render`` is deterministic; ``check``
+re-verifies every entry and compares LEADERBOARD.md with what ``render`` gives.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
-from datetime import date as _date
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from denialbench._errors import InputError, VerificationFailed
-from denialbench.corpus._schema import LABELS
-from denialbench.eval._result import EvaluationResult, check_result
+from denialbench.eval._result import RESULT_SCHEMA_VERSION, EvaluationResult
+from denialbench.eval._submission import (
+    REQUIRED_META,
+    check_meta,
+    shipped_baseline,
+    verify_baseline_predictions,
+)
+from denialbench.eval._verification import RECOMPUTED, verify_result
 
-__all__ = ["REQUIRED_META", "add", "check", "load_entries", "render", "render_to", "verify_entry"]
+__all__ = [
+    "BOARD_SPLITS",
+    "ENTRY_VERSION",
+    "REQUIRED_META",
+    "BoardCheck",
+    "add",
+    "board_result",
+    "check",
+    "entry_results",
+    "load_entries",
+    "render",
+    "render_to",
+    "rescore",
+    "verify_entry",
+]
 
-#: Submission metadata every entry needs (``parameters`` may be null: unknown).
-REQUIRED_META = ("name", "authors", "url", "extra_training_data", "test_unseen")
-_RECOMPUTED = ("metrics", "per_label", "confusion_matrix", "slices", "contrast_consistency")
-BOARD_SPLIT = "test"
+ENTRY_VERSION = 2
+#: The splits an entry may hold a result for; the first is required and ranks the board.
+BOARD_SPLITS = ("test",)
+BOARD_SPLIT = BOARD_SPLITS[0]
+_STALE_HINT = "run `denialbench leaderboard rescore`"
 
 
 def _slug(name: str) -> str:
@@ -40,152 +73,153 @@ def predictions_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(pairs).encode("utf-8")).hexdigest()
 
 
-def _first_difference(a: Any, b: Any, path: str = "") -> str | None:
-    if isinstance(a, dict) and isinstance(b, dict):
-        for key in sorted(set(a) | set(b)):
-            if key not in a or key not in b:
-                return f"{path}/{key}"
-            found = _first_difference(a[key], b[key], f"{path}/{key}")
-            if found:
-                return found
-        return None
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return path
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            found = _first_difference(x, y, f"{path}/{i}")
-            if found:
-                return found
-        return None
-    if isinstance(a, float) and isinstance(b, float) and np.isnan(a) and np.isnan(b):
-        return None
-    return None if a == b else path
+def entry_results(entry: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The entry's results by split, for either entry version."""
+    if not isinstance(entry, dict):
+        return {}
+    if "results" in entry:
+        return entry["results"]
+    return {BOARD_SPLIT: entry["result"]} if "result" in entry else {}
 
 
-def _recompute(content: dict[str, Any], where: str) -> dict[str, Any]:
-    """Recompute the scored parts of ``content`` from its predictions."""
-    from denialbench.corpus._loading import split_sha256
-    from denialbench.corpus._version import CORPUS_VERSION
-    from denialbench.eval._data import load_eval_data
-    from denialbench.eval._evaluate import result_content
-
-    data_info = content["data"]
-    if data_info["kind"] != "split" or data_info["split"] != BOARD_SPLIT:
-        raise VerificationFailed(
-            f"{where}: the board takes results on the {BOARD_SPLIT} split only"
-        )
-    if content["corpus_version"] != CORPUS_VERSION:
-        raise VerificationFailed(
-            f"{where}: scored on corpus {content['corpus_version']}, this package has "
-            f"{CORPUS_VERSION}; re-run `denialbench evaluate` with this version"
-        )
-    if data_info["sha256"] != split_sha256(BOARD_SPLIT):
-        raise VerificationFailed(
-            f"{where}: the split SHA-256 {data_info['sha256'][:12]}... is not that of the "
-            f"{BOARD_SPLIT} split of corpus {CORPUS_VERSION}; re-run `denialbench evaluate`"
-        )
-    data = load_eval_data(BOARD_SPLIT)
-    index = {label: i for i, label in enumerate(LABELS)}
-    by_id: dict[str, dict[str, Any]] = {}
-    for p in content["predictions"]:
-        if p["id"] in by_id:
-            raise VerificationFailed(f"{where}: id {p['id']!r} has two predictions")
-        by_id[p["id"]] = p
-    expected = set(data.id_array().tolist())
-    missing, unknown = expected - set(by_id), set(by_id) - expected
-    if missing or unknown:
-        raise VerificationFailed(
-            f"{where}: predictions must cover each test id exactly once ({len(missing)} missing, "
-            f"e.g. {sorted(missing)[:3]}; {len(unknown)} unknown, e.g. {sorted(unknown)[:3]})"
-        )
-    ordered = [by_id[i] for i in data.id_array().tolist()]
-    gold_names = np.asarray(LABELS, dtype=object)[data.gold]
-    wrong_gold = [p["id"] for p, g in zip(ordered, gold_names, strict=True) if p["gold"] != g]
-    if wrong_gold:
-        raise VerificationFailed(
-            f"{where}: gold labels differ from the corpus, e.g. {wrong_gold[:3]}"
-        )
-    pred = np.array([index[p["label"]] for p in ordered], dtype=np.int8)
-    has_proba = all("proba" in p for p in ordered)
-    proba = np.array([p["proba"] for p in ordered], dtype=np.float64) if has_proba else None
-    args = content["arguments"]
-    fresh = result_content(
-        data,
-        pred,
-        proba,
-        model_info=content["model"],
-        n_bootstrap=args["n_bootstrap"],
-        seed=args["seed"],
-    )
-    # A JSON round trip, so floats compare exactly as they are stored.
-    return json.loads(json.dumps({k: fresh[k] for k in _RECOMPUTED}))
+def board_result(entry: dict[str, Any], split: str = BOARD_SPLIT) -> dict[str, Any] | None:
+    """The entry's result on ``split`` (the ranking split by default), or None."""
+    return entry_results(entry).get(split)
 
 
-def verify_entry(content: dict[str, Any], where: str) -> None:
-    """Raise :class:`VerificationFailed` unless every figure recomputes."""
-    check_result(content, where)
-    fresh = _recompute(content, where)
-    for key in _RECOMPUTED:
-        diff = _first_difference(fresh[key], content[key], key)
-        if diff is not None:
-            raise VerificationFailed(
-                f"{where}: {diff} does not match what its predictions give; the file was edited "
-                "or produced by another tool. Re-run `denialbench evaluate --out`."
-            )
+@dataclass
+class BoardCheck:
+    """What :func:`check` found: entries verified and those that are stale."""
+
+    n_entries: int
+    stale: list[str] = field(default_factory=list)
+
+
+def _canonical_result(stored: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any]:
+    """``stored`` with fresh figures, in the key order ``evaluate --out`` writes."""
+    provenance = ("denialbench_version", "corpus_version", "data", "model", "arguments")
+    return {
+        "schema_version": RESULT_SCHEMA_VERSION,
+        **{k: stored[k] for k in provenance},
+        **{k: fresh[k] for k in RECOMPUTED},
+        "predictions": stored["predictions"],
+    }
+
+
+def _entry_text(entry: dict[str, Any]) -> str:
+    return json.dumps(entry, indent=1) + "\n"
+
+
+def _verify(
+    entry: Any, where: str, *, rerun_baseline: bool = False
+) -> tuple[dict[str, Any], list[str]]:
+    """Verify an entry; return its up-to-date form and what is stale in the stored one.
+
+    Raises :class:`VerificationFailed` for an edited figure and
+    :class:`InputError` for bad metadata or a baseline mark that does not hold.
+    """
+    if not isinstance(entry, dict) or not isinstance(entry.get("submission"), dict):
+        raise VerificationFailed(
+            f"{where}: not a leaderboard entry (needs 'submission' and 'results'); "
+            "create entries with `denialbench leaderboard add`"
+        )
+    results = entry_results(entry)
+    if not isinstance(results, dict) or BOARD_SPLIT not in results:
+        raise VerificationFailed(f"{where}: the entry has no result on the {BOARD_SPLIT} split")
+    unknown = sorted(set(results) - set(BOARD_SPLITS))
+    if unknown:
+        raise VerificationFailed(
+            f"{where}: results for {', '.join(unknown)}; the board takes {', '.join(BOARD_SPLITS)}"
+        )
+    fresh_results: dict[str, Any] = {}
+    stale: list[str] = []
+    for split in BOARD_SPLITS:
+        if split not in results:
+            continue
+        label = f"{where} [{split}]" if len(results) > 1 else where
+        verified = verify_result(results[split], label, split)
+        fresh_results[split] = _canonical_result(results[split], verified.fresh)
+        stale += [f"{split}: {s}" if len(results) > 1 else s for s in verified.stale]
+    # the baseline mark first: it decides which urls are valid
+    if entry["submission"].get("baseline") is True:
+        for split, result in fresh_results.items():
+            if rerun_baseline:
+                verify_baseline_predictions(result, where, split)
+            else:
+                shipped_baseline(result["model"], where)
+    submission = check_meta(entry["submission"], fresh_results[BOARD_SPLIT]["model"])
+    if entry.get("entry_version") != ENTRY_VERSION:
+        stale.insert(0, f"entry_version {entry.get('entry_version', 1)} (now {ENTRY_VERSION})")
+    fresh_entry = {
+        "entry_version": ENTRY_VERSION,
+        "submission": submission,
+        "results": fresh_results,
+    }
+    return fresh_entry, stale
+
+
+def verify_entry(content: dict[str, Any], where: str) -> list[str]:
+    """Verify one result on the board split; return its stale figures (raise if edited)."""
+    return verify_result(content, where, BOARD_SPLIT).stale
 
 
 def load_entries(board_dir: Path | str) -> list[tuple[Path, dict[str, Any]]]:
+    """Every stored entry as ``(path, entry)``, sorted by path, as stored on disk."""
     board_dir = Path(board_dir)
     entries = []
     for path in sorted(board_dir.glob("*/*.json")):
         try:
             entries.append((path, json.loads(path.read_text("utf-8"))))
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise VerificationFailed(f"{path}: not valid JSON ({exc})") from None
     return entries
 
 
-def _check_meta(meta: dict[str, Any]) -> dict[str, Any]:
-    missing = [k for k in REQUIRED_META if meta.get(k) in (None, "")]
-    if missing:
-        flags = ", ".join("--" + k.replace("_", "-") for k in missing)
-        raise InputError(f"submission is missing {', '.join(missing)}; give {flags}")
-    if meta["test_unseen"] is not True:
-        raise InputError(
-            "a submission must state that the test split was not used for training or tuning "
-            "(--test-unseen)"
-        )
-    if meta.get("date") is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(meta["date"])):
-        raise InputError(f"'date' must be YYYY-MM-DD (got {meta['date']!r})")
-    return {
-        "name": str(meta["name"]),
-        "authors": str(meta["authors"]),
-        "url": str(meta["url"]),
-        "parameters": meta.get("parameters"),
-        "extra_training_data": bool(meta["extra_training_data"]),
-        "test_unseen": True,
-        "baseline": bool(meta.get("baseline", False)),
-        "date": meta.get("date") or _date.today().isoformat(),
-    }
+def add(
+    results: Path | str,
+    meta: dict[str, Any],
+    board_dir: Path | str = "leaderboard",
+    *,
+    replace: bool = False,
+) -> Path:
+    """Verify ``results`` and store it as an entry; return the entry's path.
 
+    The stored figures are recomputed from the predictions, so a result file
+    written by an older package (fewer metrics or slices) is stored up to
+    date. ``replace`` overwrites the entry of the same name and corpus version
+    (a retrained baseline); it never replaces an entry of the other kind
+    (baseline or submission).
+    """
+    from denialbench.corpus._io import atomic_write_text
 
-def add(results: Path | str, meta: dict[str, Any], board_dir: Path | str = "leaderboard") -> Path:
-    """Verify ``results`` and store it as an entry; return the entry's path."""
-    result = EvaluationResult.load(results)
-    content = result.content
-    submission = _check_meta(
-        {**content.get("submission", {}), **{k: v for k, v in meta.items() if v is not None}}
+    content = EvaluationResult.load(results).content
+    given = {k: v for k, v in meta.items() if v is not None}
+    submission = {**content.get("submission", {}), **given}
+    entry, _ = _verify(
+        {"submission": submission, "results": {BOARD_SPLIT: content}},
+        str(results),
+        rerun_baseline=True,
     )
-    verify_entry(content, str(results))
+    name = entry["submission"]["name"]
     board_dir = Path(board_dir)
-    target = board_dir / content["corpus_version"] / f"{_slug(submission['name'])}.json"
+    target = board_dir / content["corpus_version"] / f"{_slug(name)}.json"
     new_hash = predictions_hash(content)
-    for path, entry in load_entries(board_dir):
-        old = entry["result"]
+    for path, old_entry in load_entries(board_dir):
+        old = board_result(old_entry)
+        # the same model may be scored again on a new corpus version
+        if old is None or old.get("corpus_version") != content["corpus_version"]:
+            continue
         if path == target:
-            raise InputError(
-                f"an entry named {submission['name']!r} exists ({path}); pick another --name"
-            )
+            was_baseline = bool(old_entry.get("submission", {}).get("baseline"))
+            if not replace:
+                raise InputError(
+                    f"an entry named {name!r} exists ({path}); pick another --name, or give "
+                    "--replace to replace it"
+                )
+            if was_baseline != entry["submission"]["baseline"]:
+                kind = "a baseline" if was_baseline else "a submission"
+                raise InputError(f"{path} is {kind}; --replace keeps an entry's kind")
+            continue
         same_model = old["model"].get("sha256") and old["model"]["sha256"] == content["model"].get(
             "sha256"
         )
@@ -194,12 +228,52 @@ def add(results: Path | str, meta: dict[str, Any], board_dir: Path | str = "lead
                 f"duplicate submission: {path} has the same "
                 f"{'model file' if same_model else 'predictions'}"
             )
+    atomic_write_text(target, _entry_text(entry))
+    return target
+
+
+def rescore(board_dir: Path | str = "leaderboard") -> list[Path]:
+    """Rewrite stale entries' figures from their predictions; return the rewritten paths.
+
+    Every entry of the current corpus version is verified first; if any has
+    an edited figure, nothing is written. Entries of older corpus versions are
+    left alone: their gold labels are not bundled. The files are written
+    deterministically (the same entries give the same bytes).
+    """
     from denialbench.corpus._io import atomic_write_text
 
-    atomic_write_text(
-        target, json.dumps({"submission": submission, "result": content}, indent=1) + "\n"
-    )
-    return target
+    updates, problems = [], []
+    for path, entry in _current_entries(board_dir):
+        try:
+            fresh, _ = _verify(entry, str(path))
+        except (VerificationFailed, InputError) as exc:
+            problems.append(str(exc))
+            continue
+        text = _entry_text(fresh)
+        if text != path.read_text("utf-8"):
+            updates.append((path, text))
+    if problems:
+        raise VerificationFailed(
+            f"leaderboard rescore refused: {len(problems)} entry(ies) do not verify, nothing "
+            "was rewritten",
+            problems,
+        )
+    for path, text in updates:
+        atomic_write_text(path, text)
+    return [path for path, _ in updates]
+
+
+def _current_entries(board_dir: Path | str) -> list[tuple[Path, dict[str, Any]]]:
+    from denialbench.corpus._version import CORPUS_VERSION
+
+    out = []
+    for path, entry in load_entries(board_dir):
+        result = board_result(entry) if isinstance(entry, dict) else None
+        # kept under its own version; its gold is not bundled any more
+        if isinstance(result, dict) and result.get("corpus_version") != CORPUS_VERSION:
+            continue
+        out.append((path, entry))
+    return out
 
 
 # ---------------------------------------------------------------- rendering
@@ -209,24 +283,34 @@ def _ci(m: dict[str, float]) -> str:
     return f"{m['value']:.3f} [{m['ci_low']:.3f}, {m['ci_high']:.3f}]"
 
 
-def _table(entries: list[dict[str, Any]]) -> list[str]:
-    rows = sorted(
-        entries,
-        key=lambda e: (-e["result"]["metrics"]["macro_f1_score"]["value"], e["submission"]["name"]),
-    )
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` as literal Markdown table-cell text: no HTML, no markup, no cell break."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def _markdown_url(url: str) -> str:
+    # a link destination ends at ")" and a cell at "|"; check_meta refuses "|"
+    return url.replace("(", "%28").replace(")", "%29")
+
+
+def _table(rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[str]:
+    """The ranked table of ``(submission, board result)`` rows."""
+    rows = sorted(rows, key=lambda r: (-r[1]["metrics"]["macro_f1_score"]["value"], r[0]["name"]))
     lines = [
         "| rank | model | macro-F1 [95% CI] | deny F1 | accuracy | deny ROC AUC "
         "| contrast consistency | date | link |",
         "|---:|---|---|---:|---:|---:|---:|---|---|",
     ]
     previous = None
-    for rank, entry in enumerate(rows, start=1):
-        sub, res = entry["submission"], entry["result"]
+    for rank, (sub, res) in enumerate(rows, start=1):
         m = res["metrics"]
         macro = m["macro_f1_score"]
         tied = previous is not None and macro["ci_high"] >= previous["ci_low"]
         rank_cell = f"≈{rank}" if tied else str(rank)
-        name = sub["name"] + (" *(baseline)*" if sub.get("baseline") else "")
+        name = markdown_text(sub["name"]) + (" *(baseline)*" if sub.get("baseline") else "")
         auc = m.get("deny_roc_auc_score", {}).get("value")
         contrast = res.get("contrast_consistency") or {}
         auc_cell = "-" if auc is None else f"{auc:.3f}"
@@ -234,7 +318,7 @@ def _table(entries: list[dict[str, Any]]) -> list[str]:
         lines.append(
             f"| {rank_cell} | {name} | {_ci(macro)} | {m['deny_f1_score']['value']:.3f} | "
             f"{m['accuracy_score']['value']:.3f} | {auc_cell} | {contrast_cell} | "
-            f"{sub['date']} | [link]({sub['url']}) |"
+            f"{markdown_text(sub['date'])} | [link]({_markdown_url(sub['url'])}) |"
         )
         previous = macro
     return lines
@@ -244,9 +328,13 @@ def render(board_dir: Path | str = "leaderboard") -> str:
     """The LEADERBOARD.md text for the stored entries."""
     from denialbench.corpus._version import CORPUS_VERSION
 
-    by_version: dict[str, list[dict[str, Any]]] = {}
+    by_version: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
     for _, entry in load_entries(board_dir):
-        by_version.setdefault(entry["result"]["corpus_version"], []).append(entry)
+        result = board_result(entry)
+        if isinstance(result, dict) and "corpus_version" in result:  # else `check` reports it
+            by_version.setdefault(result["corpus_version"], []).append(
+                (entry["submission"], result)
+            )
     out = [
         "# DenialBench leaderboard",
         "",
@@ -262,15 +350,15 @@ def render(board_dir: Path | str = "leaderboard") -> str:
     ]
     versions = sorted(by_version, key=lambda v: (v != CORPUS_VERSION, v), reverse=False)
     for version in versions:
-        entries = by_version[version]
-        sha = entries[0]["result"]["data"]["sha256"]
-        n = entries[0]["result"]["data"]["n_items"]
+        rows = by_version[version]
+        sha = rows[0][1]["data"]["sha256"]
+        n = rows[0][1]["data"]["n_items"]
         heading = "Current corpus" if version == CORPUS_VERSION else "Older corpus"
         out += [
             f"## {heading}: version {version}, test split ({n} items, SHA-256 `{sha[:16]}`)",
             "",
         ]
-        out += _table(entries)
+        out += _table(rows)
         out.append("")
     if not by_version:
         out += ["No entries yet.", ""]
@@ -282,6 +370,8 @@ def render(board_dir: Path | str = "leaderboard") -> str:
         "2. Add it: `denialbench leaderboard add results.json --name NAME --authors AUTHORS "
         "--url URL [--parameters N] --extra-data|--no-extra-data --test-unseen`.",
         "   The command recomputes every figure and refuses edited files and duplicates.",
+        "   After a new metric or slice, `denialbench leaderboard rescore` brings the stored "
+        "figures up to date from the predictions.",
         "3. Run `denialbench leaderboard render` and open a pull request with the new file "
         "under leaderboard/ and the updated LEADERBOARD.md.",
         "",
@@ -295,24 +385,31 @@ def render_to(board_dir: Path | str, out: Path | str) -> None:
     atomic_write_text(out, render(board_dir))
 
 
-def check(board_dir: Path | str = "leaderboard", board: Path | str = "LEADERBOARD.md") -> int:
-    """Re-verify every entry and compare ``board`` with :func:`render`."""
-    from denialbench.corpus._version import CORPUS_VERSION
+def check(
+    board_dir: Path | str = "leaderboard", board: Path | str = "LEADERBOARD.md"
+) -> BoardCheck:
+    """Re-verify every entry and compare ``board`` with :func:`render`.
 
-    problems = []
+    Raises :class:`VerificationFailed` listing every entry with an edited
+    figure or bad metadata, and a stale board. Entries that only lack figures
+    added to the registries since they were made (or hold figures no longer
+    computed) pass; they are listed in the returned ``stale``.
+    """
+    problems, stale = [], []
     entries = load_entries(board_dir)
-    for path, entry in entries:
-        if entry.get("result", {}).get("corpus_version") != CORPUS_VERSION:
-            continue  # kept under its own version; its gold is not bundled any more
+    for path, entry in _current_entries(board_dir):
         try:
-            _check_meta(entry.get("submission", {}))
-            verify_entry(entry["result"], str(path))
+            _, behind = _verify(entry, str(path))
         except (VerificationFailed, InputError) as exc:
             problems.append(str(exc))
+            continue
+        if behind:
+            more = f" and {len(behind) - 3} more" if len(behind) > 3 else ""
+            stale.append(f"{path}: stale: {'; '.join(behind[:3])}{more}; {_STALE_HINT}")
     board = Path(board)
     current = board.read_text("utf-8") if board.exists() else None
     if current != render(board_dir):
         problems.append(f"{board} differs from `denialbench leaderboard render`; re-render it")
     if problems:
         raise VerificationFailed(f"leaderboard check failed ({len(problems)} problem(s))", problems)
-    return len(entries)
+    return BoardCheck(len(entries), stale)

@@ -207,6 +207,14 @@ def evaluate_command(
     report: Annotated[
         Path | None, typer.Option(help="Write report.md and plots to this folder.")
     ] = None,
+    errors: Annotated[
+        Path | None,
+        typer.Option(
+            "--errors",
+            help="Write the misclassified items (id, claim, response, gold, prediction, "
+            "probabilities) to this .csv or .jsonl file.",
+        ),
+    ] = None,
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the CIs.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
     trust_pickle: Annotated[
@@ -223,8 +231,11 @@ def evaluate_command(
 ) -> None:
     """Score a model or a predictions file on a split, with bootstrap CIs."""
     from denialbench.eval import evaluate
+    from denialbench.eval._misclassified import check_errors_path, write_misclassified
     from denialbench.eval._summary import print_summary
 
+    if errors is not None:
+        check_errors_path(errors)  # before the model runs
     result = evaluate(
         model,
         split=split,
@@ -241,6 +252,8 @@ def evaluate_command(
         from denialbench.eval._report import write_report
 
         write_report(result, report)
+    if errors is not None:
+        write_misclassified(result, errors)
     if as_json:
         _print_json(result.to_dict())
     else:
@@ -250,13 +263,15 @@ def evaluate_command(
 @app.command("compare")
 @_handles_errors
 def compare_command(
-    a: Annotated[Path, typer.Argument(help="Results JSON of model A.")],
-    b: Annotated[Path, typer.Argument(help="Results JSON of model B, same split.")],
+    a: Annotated[Path, typer.Argument(help="Model A: a results JSON or a leaderboard entry file.")],
+    b: Annotated[
+        Path, typer.Argument(help="Model B: a results JSON or a leaderboard entry, same split.")
+    ],
     bootstrap: Annotated[int, typer.Option(help="Paired bootstrap resamples.")] = 10000,
     seed: Annotated[int, typer.Option()] = 0,
     as_json: JsonFlag = False,
 ) -> None:
-    """Paired bootstrap test on the macro-F1 difference of two result files."""
+    """Paired bootstrap test on the macro-F1 difference of two models on the same split."""
     from denialbench.eval import compare
 
     result = compare(a, b, n_bootstrap=bootstrap, seed=seed)
@@ -266,8 +281,16 @@ def compare_command(
     _print_tables(
         [
             {
-                "title": "Paired comparison (macro-F1)",
-                "columns": ["A", "B", "A - B", "95% CI", "p-value", "items"],
+                "title": f"Paired comparison (macro-F1) on {result['scored_on']}: "
+                f"A = {result['name_a']}, B = {result['name_b']}",
+                "columns": [
+                    f"A: {result['name_a']}",
+                    f"B: {result['name_b']}",
+                    "A - B",
+                    "95% CI",
+                    "p-value",
+                    "items",
+                ],
                 "rows": [
                     [
                         f"{result['macro_f1_a']:.4f}",
@@ -375,6 +398,12 @@ def leaderboard_add(
     date: Annotated[
         str | None, typer.Option(help="Submission date, YYYY-MM-DD (default today).")
     ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Replace the entry of the same name (e.g. a retrained baseline)."
+        ),
+    ] = False,
 ) -> None:
     """Verify a result file from its predictions and store it as an entry."""
     from denialbench.eval import leaderboard
@@ -389,7 +418,7 @@ def leaderboard_add(
         "baseline": baseline,
         "date": date,
     }
-    path = leaderboard.add(results, meta, board_dir)
+    path = leaderboard.add(results, meta, board_dir, replace=replace)
     _console().print(f"added {path}", highlight=False)
 
 
@@ -418,8 +447,42 @@ def leaderboard_check(
     """Fail if an entry no longer verifies or LEADERBOARD.md is stale."""
     from denialbench.eval import leaderboard
 
-    n = leaderboard.check(board_dir, board)
-    _console().print(f"leaderboard OK: {n} entries verify and {board} is current", highlight=False)
+    found = leaderboard.check(board_dir, board)
+    console = _console()
+    for line in found.stale:
+        console.print(line, markup=False, highlight=False)
+    console.print(
+        f"leaderboard OK: {found.n_entries} entries verify and {board} is current"
+        + (
+            f"; {len(found.stale)} stale (run `denialbench leaderboard rescore`)"
+            if found.stale
+            else ""
+        ),
+        markup=False,
+        highlight=False,
+    )
+
+
+@leaderboard_app.command("rescore")
+@_handles_errors
+def leaderboard_rescore(
+    board_dir: Annotated[Path, typer.Option(help="Folder of stored entries.")] = Path(
+        "leaderboard"
+    ),
+) -> None:
+    """Rewrite stored figures from each entry's predictions (after a metric or slice is added)."""
+    from denialbench.eval import leaderboard
+
+    rewritten = leaderboard.rescore(board_dir)
+    console = _console()
+    for path in rewritten:
+        console.print(f"rescored {path}", markup=False, highlight=False)
+    console.print(
+        f"{len(rewritten)} entr{'y' if len(rewritten) == 1 else 'ies'} rewritten; "
+        "now run `denialbench leaderboard render`",
+        markup=False,
+        highlight=False,
+    )
 
 
 def main() -> None:

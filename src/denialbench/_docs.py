@@ -28,12 +28,13 @@ _BLOCK = re.compile(
 
 def _baseline_entries(root: Path) -> list[dict[str, Any]]:
     from denialbench.corpus._version import CORPUS_VERSION
-    from denialbench.eval.leaderboard import load_entries
+    from denialbench.eval.leaderboard import board_result, load_entries
 
+    # read as {"submission", "result"}: the test result of either entry version
     entries = [
-        e
+        {"submission": e["submission"], "result": board_result(e)}
         for _, e in load_entries(root / "leaderboard")
-        if e["submission"].get("baseline") and e["result"]["corpus_version"] == CORPUS_VERSION
+        if e["submission"].get("baseline") and board_result(e)["corpus_version"] == CORPUS_VERSION
     ]
     return sorted(entries, key=lambda e: -e["result"]["metrics"]["macro_f1_score"]["value"])
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from importlib import resources
 from pathlib import Path
 
@@ -33,9 +34,30 @@ def test_a_model_against_itself(results):
     assert out["difference"] == 0.0 and out["p_value"] == 1.0
 
 
-def test_results_of_different_data_are_refused(results):
-    with pytest.raises(InputError, match="different data"):
+def test_results_of_different_splits_are_refused(results):
+    with pytest.raises(
+        InputError, match=r"scored on split test of corpus .*, .* on split validation"
+    ):
         compare(results / "majority.json", results / "val.json")
+
+
+def test_results_of_different_corpus_versions_are_refused(results, tmp_path):
+    content = json.loads((results / "majority.json").read_text())
+    content["corpus_version"] = "0.9.0"
+    (tmp_path / "old.json").write_text(json.dumps(content))
+    with pytest.raises(InputError, match=r"corpus 0\.9\.0.*same split and corpus version"):
+        compare(results / "pair_tfidf.json", tmp_path / "old.json")
+
+
+def test_leaderboard_entries_and_results_files_are_compared_by_name(results, repo):
+    entry = repo / "leaderboard" / "1.0.0" / "pair-tfidf.json"
+    if not entry.exists():
+        pytest.skip("needs a checkout")
+    out = compare(entry, results / "majority.json", n_bootstrap=200)
+    assert out["name_a"] == "pair_tfidf" and out["name_b"] == "majority.pkl"
+    assert out["difference"] > 0.2
+    both = compare(entry, repo / "leaderboard" / "1.0.0" / "majority.json", n_bootstrap=200)
+    assert both["name_b"] == "majority" and both["difference"] == out["difference"]
 
 
 def test_paired_bootstrap_matches_an_item_level_paired_bootstrap():
@@ -63,3 +85,9 @@ def test_cli_compare(cli, results):
     )
     assert out.exit_code == 0, out.output
     assert "p-value" in out.output
+    assert "A: pair_tfidf.pkl" in out.output and "B: majority.pkl" in out.output
+
+
+def test_cli_compare_refuses_other_splits(cli, results):
+    out = cli("compare", results / "majority.json", results / "val.json")
+    assert out.exit_code == 2 and "same split and corpus version" in " ".join(out.output.split())
