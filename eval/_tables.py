@@ -22,6 +22,11 @@ __all__ = ["TableFile", "read_table"]
 
 _SUFFIXES = (".jsonl", ".json", ".csv")
 
+#: Brackets one JSON line may open. Arrow's JSON parser recurses once per level and
+#: overflows its thread's stack (a crash, not an error) some thousands deep; a
+#: predictions or corpus row nests three levels at most.
+MAX_JSON_OPENERS_PER_LINE = 1000
+
 
 class TableFile:
     """An Arrow table read from ``path``, able to name a row's line."""
@@ -82,6 +87,8 @@ def read_table(
     if raw.isspace() or not raw:  # isspace stops at the first other byte; strip would copy
         raise error(f"{path}: the file is empty; expected a header or one JSON object per line")
     kind = "csv" if suffix == ".csv" else "jsonl"
+    if kind == "jsonl":
+        _check_nesting(path, raw, error)
     try:
         if kind == "csv":
             table = pacsv.read_csv(
@@ -107,6 +114,30 @@ def read_table(
     return TableFile(path, table, stored, raw, kind, error)
 
 
+def _check_nesting(path: Path, raw: bytes, error: type) -> None:
+    """Refuse a line that opens :data:`MAX_JSON_OPENERS_PER_LINE` brackets, before Arrow parses.
+
+    A bound first, from three byte counts: each line that starts with ``{``
+    holds an opener, so no line holds more than ``openers - those lines + 1``.
+    Only when that bound is high (lists in every row, or a hostile file) are
+    the openers counted line by line.
+    """
+    limit = MAX_JSON_OPENERS_PER_LINE
+    openers = raw.count(b"{") + raw.count(b"[")
+    object_lines = raw.count(b"\n{") + raw.startswith(b"{")
+    if openers - object_lines + 1 < limit:
+        return
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    positions = np.flatnonzero((buf == ord("{")) | (buf == ord("[")))
+    line = np.searchsorted(np.flatnonzero(buf == ord("\n")), positions)  # 0-based line index
+    crowded = np.flatnonzero(line[limit - 1 :] == line[: len(line) - limit + 1])
+    if crowded.size:
+        raise error(
+            f"{path}:{int(line[crowded[0]]) + 1}: the line opens more than {limit} brackets; "
+            "each line must be one flat JSON object (id, label, ...), not a deeply nested value"
+        )
+
+
 def _arrow_message(path: Path, raw: bytes, kind: str, detail: str) -> str:
     """Find the first bad line ourselves: Arrow's messages carry no line number."""
     if kind == "jsonl":
@@ -117,6 +148,8 @@ def _arrow_message(path: Path, raw: bytes, kind: str, detail: str) -> str:
                 continue
             try:
                 obj = json.loads(line)
+            except RecursionError:
+                return f"{path}:{number}: nested too deeply; each line must be one flat JSON object"
             except json.JSONDecodeError as exc:
                 return (
                     f"{path}:{number}: not valid JSON ({exc.msg}); "

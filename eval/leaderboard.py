@@ -27,6 +27,8 @@ __all__ = ["REQUIRED_META", "add", "check", "load_entries", "render", "render_to
 
 #: Submission metadata every entry needs (``parameters`` may be null: unknown).
 REQUIRED_META = ("name", "authors", "url", "extra_training_data", "test_unseen")
+#: The `leaderboard add` flag of each metadata field whose flag is not its name.
+_META_FLAGS = {"extra_training_data": "--extra-data or --no-extra-data"}
 _RECOMPUTED = ("metrics", "per_label", "confusion_matrix", "slices", "contrast_consistency")
 BOARD_SPLIT = "test"
 
@@ -148,7 +150,7 @@ def load_entries(board_dir: Path | str) -> list[tuple[Path, dict[str, Any]]]:
 def _check_meta(meta: dict[str, Any]) -> dict[str, Any]:
     missing = [k for k in REQUIRED_META if meta.get(k) in (None, "")]
     if missing:
-        flags = ", ".join("--" + k.replace("_", "-") for k in missing)
+        flags = ", ".join(_META_FLAGS.get(k, "--" + k.replace("_", "-")) for k in missing)
         raise InputError(f"submission is missing {', '.join(missing)}; give {flags}")
     if meta["test_unseen"] is not True:
         raise InputError(
