@@ -131,11 +131,11 @@ def run_model(
             if out.ndim != 1 or len(out) != len(batch):
                 returned = f"{out.shape[0]} predictions" if out.ndim else "a scalar"
                 raise ModelBehaviourError(
-                    f"the model returned {returned} for a batch of {len(batch)} items; it must "
-                    "return one label per row. Models receive a pandas DataFrame with columns "
-                    "id, claim, response; a plain text pipeline (e.g. TfidfVectorizer first) "
-                    "needs a ColumnTransformer or FunctionTransformer in front that picks the "
-                    "text columns"
+                    f"the model returned {returned} for a batch of {len(batch)} items; it "
+                    "must return exactly one label per row. Models receive a pandas DataFrame "
+                    "with columns id, claim, response; a plain text pipeline (e.g. "
+                    "TfidfVectorizer first) needs a ColumnTransformer or FunctionTransformer in "
+                    "front that picks the text columns"
                 )
 
             def fail(row, message, ids=ids):

@@ -133,7 +133,7 @@ def _check_nesting(path: Path, raw: bytes, error: type) -> None:
     crowded = np.flatnonzero(line[limit - 1 :] == line[: len(line) - limit + 1])
     if crowded.size:
         raise error(
-            f"{path}:{int(line[crowded[0]]) + 1}: the line opens more than {limit} brackets; "
+            f"{path}:{int(line[crowded[0]]) + 1}: the line opens {limit} or more brackets; "
             "each line must be one flat JSON object (id, label, ...), not a deeply nested value"
         )
 

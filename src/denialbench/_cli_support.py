@@ -91,13 +91,13 @@ def check_output_file(path: Path | None, option: str, suffixes: tuple[str, ...] 
     """Refuse a file output that cannot be written: a folder, under a file, a wrong suffix."""
     if path is None:
         return
+    if path.is_dir():
+        raise InputError(f"{option} {path}: is a folder; give a file name")
     if suffixes and path.suffix.lower() not in suffixes:
         raise InputError(
             f"{option} {path}: expected a file ending in {' or '.join(suffixes)} "
             f"(got {path.suffix or 'no suffix'!r})"
         )
-    if path.is_dir():
-        raise InputError(f"{option} {path}: is a folder; give a file name")
     above = _first_existing(path.parent)
     if not above.is_dir():
         raise InputError(f"{option} {path}: {above} is a file, not a folder; give another path")
