@@ -341,3 +341,14 @@ def test_labels_contradicting_probabilities_are_warned_about(cli, tmp_path):
     assert out.exit_code == 0, out.output
     text = " ".join(out.output.split())
     assert "warning:" in text and "100%" in text and repr(ids[0]) in text
+
+
+def test_install_hint_keeps_its_extra(cli, tmp_path, monkeypatch):
+    from denialbench.baselines import _embedding
+
+    monkeypatch.setattr(_embedding, "embeddings_available", lambda: False)
+    _embedding._encoder.cache_clear()
+    out = cli("baselines", "train", "pair_embedding", "--out-dir", tmp_path)
+    _embedding._encoder.cache_clear()  # the next caller loads the real encoder again
+    assert out.exit_code == 2, out.output
+    assert "pip install 'denialbench[embeddings]'" in out.output
