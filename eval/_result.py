@@ -92,6 +92,10 @@ class EvaluationResult:
             content = json.loads(path.read_text("utf-8"))
         except FileNotFoundError:
             raise InputError(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise InputError(
+                f"{path}: is a folder; give the results JSON from `denialbench evaluate --out`"
+            ) from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InputError(f"{path}: not a results JSON file ({exc})") from None
         if isinstance(content, dict) and {"submission", "result"} <= content.keys():

@@ -23,3 +23,8 @@ def test_cli_compare_with_an_entry_exits_2(cli, tmp_path):
     path.write_text(json.dumps({"submission": {"name": "x"}, "result": {}}))
     out = cli("compare", path, path)
     assert out.exit_code == 2 and "leaderboard entry" in out.output
+
+
+def test_a_folder_is_named_as_a_folder(tmp_path):
+    with pytest.raises(InputError, match="is a folder"):
+        EvaluationResult.load(tmp_path)
