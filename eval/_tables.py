@@ -26,6 +26,8 @@ _SUFFIXES = (".jsonl", ".json", ".csv")
 #: overflows its thread's stack (a crash, not an error) some thousands deep; a
 #: predictions or corpus row nests three levels at most.
 MAX_JSON_OPENERS_PER_LINE = 1000
+_SCAN_CHUNK = 1 << 24
+_FEW_LONG_LINES = 1000  # up to this many long lines are counted one by one
 
 
 class TableFile:
@@ -114,26 +116,46 @@ def read_table(
     return TableFile(path, table, stored, raw, kind, error)
 
 
+def _chunked_positions(buf: np.ndarray, match) -> np.ndarray:
+    """Positions where ``match(part)`` holds, scanned in chunks to bound the masks' memory."""
+    found = [
+        np.flatnonzero(match(buf[start : start + _SCAN_CHUNK])) + start
+        for start in range(0, len(buf), _SCAN_CHUNK)
+    ]
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
 def _check_nesting(path: Path, raw: bytes, error: type) -> None:
     """Refuse a line that opens :data:`MAX_JSON_OPENERS_PER_LINE` brackets, before Arrow parses.
 
-    A bound first, from three byte counts: each line that starts with ``{``
-    holds an opener, so no line holds more than ``openers - those lines + 1``.
-    Only when that bound is high (lists in every row, or a hostile file) are
-    the openers counted line by line.
+    Only a line of more than that many bytes can, so one scan for newlines
+    finds the candidates; their brackets are counted (ignoring strings: a
+    legitimate row never comes near the limit either way).
     """
     limit = MAX_JSON_OPENERS_PER_LINE
-    openers = raw.count(b"{") + raw.count(b"[")
-    object_lines = raw.count(b"\n{") + raw.startswith(b"{")
-    if openers - object_lines + 1 < limit:
+    if len(raw) <= limit:
         return
     buf = np.frombuffer(raw, dtype=np.uint8)
-    positions = np.flatnonzero((buf == ord("{")) | (buf == ord("[")))
-    line = np.searchsorted(np.flatnonzero(buf == ord("\n")), positions)  # 0-based line index
-    crowded = np.flatnonzero(line[limit - 1 :] == line[: len(line) - limit + 1])
+    newlines = _chunked_positions(buf, lambda part: part == ord("\n"))
+    ends = np.concatenate([[-1], newlines, [len(buf)]])  # line i spans ends[i]+1 .. ends[i+1]
+    long_lines = np.flatnonzero(np.diff(ends) > limit)
+    if long_lines.size == 0:
+        return
+    if long_lines.size <= _FEW_LONG_LINES:
+        counts = np.array(
+            [
+                raw.count(b"{", int(ends[i]) + 1, int(ends[i + 1]))
+                + raw.count(b"[", int(ends[i]) + 1, int(ends[i + 1]))
+                for i in long_lines
+            ]
+        )
+    else:  # many long rows (long texts): count every line's openers at once
+        openers = _chunked_positions(buf, lambda part: (part == ord("{")) | (part == ord("[")))
+        counts = np.diff(np.searchsorted(openers, ends))[long_lines]
+    crowded = np.flatnonzero(counts >= limit)
     if crowded.size:
         raise error(
-            f"{path}:{int(line[crowded[0]]) + 1}: the line opens {limit} or more brackets; "
+            f"{path}:{int(long_lines[crowded[0]]) + 1}: the line opens {limit} or more brackets; "
             "each line must be one flat JSON object (id, label, ...), not a deeply nested value"
         )
 

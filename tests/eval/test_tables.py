@@ -15,8 +15,7 @@ def _write(path, lines):
     return path
 
 
-def test_rows_with_lists_pass_the_slow_path(tmp_path):
-    # one list per row puts the cheap bound over the limit: lines are counted one by one
+def test_ordinary_rows_with_lists_and_objects_pass(tmp_path):
     rows = [json.dumps({"id": str(i), "tags": ["a", "b"], "x": {"y": [1]}}) for i in range(1500)]
     table = read_table(_write(tmp_path / "t.jsonl", rows)).table
     assert table.num_rows == 1500
@@ -40,3 +39,15 @@ def test_just_under_the_limit_is_parsed(tmp_path):
     depth = MAX_JSON_OPENERS_PER_LINE - 2  # plus the row's own object
     line = '{"id": "a", "v": ' + "[" * depth + "]" * depth + "}"
     assert read_table(_write(tmp_path / "t.jsonl", [line])).table.num_rows == 1
+
+
+def test_many_long_lines_are_counted_at_once(tmp_path):
+    from denialbench.eval import _tables
+
+    text = "x" * (MAX_JSON_OPENERS_PER_LINE + 10)
+    rows = [json.dumps({"id": str(i), "claim": text}) for i in range(_tables._FEW_LONG_LINES + 5)]
+    assert read_table(_write(tmp_path / "ok.jsonl", rows)).table.num_rows == len(rows)
+    depth = 2 * MAX_JSON_OPENERS_PER_LINE
+    rows[-2] = '{"id": "deep", "v": ' + "[" * depth + "]" * depth + "}"
+    with pytest.raises(InputError, match=rf"t.jsonl:{len(rows) - 1}: the line opens"):
+        read_table(_write(tmp_path / "t.jsonl", rows))
