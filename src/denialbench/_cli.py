@@ -470,7 +470,9 @@ def baselines_train(
         Path,
         typer.Option("--out-dir", help="Folder for .skops, .pkl and model cards (was --out)."),
     ] = Path("baselines/trained"),
-    seed: Annotated[int, typer.Option(help="Seed of the training and the search.")] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Random seed of the seeded baselines (recorded in the model card).")
+    ] = 0,
 ) -> None:
     """Train on train, select hyperparameters on validation, save and card."""
     from denialbench.baselines import train_baselines
