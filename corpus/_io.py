@@ -79,6 +79,10 @@ def iter_jsonl(path: Path | str) -> Iterator[tuple[int, dict[str, Any]]]:
             continue
         try:
             obj = json.loads(line)
+        except RecursionError:
+            raise InputError(
+                f"{path}:{number}: nested too deeply; each line must be one flat JSON object"
+            ) from None
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno}); "

@@ -53,6 +53,11 @@ def predict_any(
     suffix = path.suffix.lower()
     if not path.exists():
         raise InputError(f"{path}: no such file; give a model (.skops/.pkl) or predictions file")
+    if path.is_dir():
+        raise InputError(
+            f"{path}: is a folder; give a model file (.skops, .pkl/.pickle/.joblib) or a "
+            "predictions file (.jsonl/.csv)"
+        )
     if suffix in PREDICTION_SUFFIXES:
         pred, proba, sha256 = read_predictions(path, data)
         info = {"kind": "predictions", "sha256": sha256, "path": path.name, "class": None}

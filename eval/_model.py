@@ -129,9 +129,13 @@ def run_model(
             ids = batch["id"].to_numpy()
             out = np.asarray(predictor.predict(batch))
             if out.ndim != 1 or len(out) != len(batch):
+                returned = f"{out.shape[0]} predictions" if out.ndim else "a scalar"
                 raise ModelBehaviourError(
-                    f"predict returned {out.shape[0] if out.ndim else 'a scalar'} predictions "
-                    f"for {len(batch)} items; it must return exactly one label per row"
+                    f"the model returned {returned} for a batch of {len(batch)} items; it "
+                    "must return exactly one label per row. Models receive a pandas DataFrame "
+                    "with columns id, claim, response; a plain text pipeline (e.g. "
+                    "TfidfVectorizer first) needs a ColumnTransformer or FunctionTransformer in "
+                    "front that picks the text columns"
                 )
 
             def fail(row, message, ids=ids):

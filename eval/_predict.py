@@ -3,19 +3,49 @@
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import numpy as np
 
+from denialbench._console import json_text
 from denialbench._errors import InputError
 from denialbench.corpus._schema import LABELS
 from denialbench.eval._data import EvalData
 from denialbench.eval._model import run_model
+from denialbench.eval._predictions import PREDICTION_SUFFIXES
 from denialbench.eval._safe_loading import load_model
 from denialbench.eval._tables import read_table
 
-__all__ = ["predict_file"]
+__all__ = ["OUTPUT_SUFFIXES", "check_output_path", "predict_file"]
+
+#: The formats ``predict`` writes, by the suffix of ``out``.
+OUTPUT_SUFFIXES = (".jsonl", ".csv")
+
+
+def check_output_path(out: Path | str) -> None:
+    """Refuse an ``out`` path predict cannot write, before any work is done."""
+    out = Path(out)
+    if out.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise InputError(
+            f"--out {out}: unknown output format {out.suffix or 'no suffix'!r}; name the file "
+            f"{' or '.join(out.stem + s for s in OUTPUT_SUFFIXES)} (JSON Lines or CSV)"
+        )
+    if out.is_dir():
+        raise InputError(f"--out {out}: is a folder; give a file name ending in .jsonl or .csv")
+
+
+def _check_model_path(model_path: Path) -> None:
+    """Refuse what cannot be a model before the input is read."""
+    if model_path.is_dir():
+        raise InputError(
+            f"{model_path}: is a folder; give a .skops or .pkl/.pickle/.joblib model file"
+        )
+    if model_path.suffix.lower() in PREDICTION_SUFFIXES:
+        raise InputError(
+            f"{model_path}: `predict` needs a model file (.skops, .pkl/.pickle/.joblib), not a "
+            "predictions or data file; to score a predictions file, run "
+            f"`denialbench evaluate {model_path}`"
+        )
 
 
 def predict_file(
@@ -24,13 +54,19 @@ def predict_file(
     *,
     out: Path | str | None = None,
     trust_pickle: bool = False,
+    trusted_types: list[str] | tuple = (),
 ) -> str:
     """Predict every row of ``input_path``; write to ``out`` or return the text.
 
     The input needs ``claim`` and ``response``; ``id`` is optional (row
     numbers are used without it). The output has ``id``, ``label`` and, when
-    the model offers them, ``p_deny`` ... ``p_unrelated``.
+    the model offers them, ``p_deny`` ... ``p_unrelated``; ``out`` must end
+    in .jsonl or .csv, which decides the format.
     """
+    model_path = Path(model_path)
+    _check_model_path(model_path)
+    if out is not None:
+        check_output_path(out)
     tf = read_table(input_path, error=InputError, required=("claim", "response"))
     table = tf.table
     n = table.num_rows
@@ -49,7 +85,7 @@ def predict_file(
         claim=table.column("claim").to_numpy(zero_copy_only=False),
         response=table.column("response").to_numpy(zero_copy_only=False),
     )
-    model = load_model(model_path, trust_pickle=trust_pickle)
+    model = load_model(model_path, trust_pickle=trust_pickle, trusted_types=trusted_types)
     pred, proba = run_model(model, data)
     labels = np.asarray(LABELS, dtype=object)[pred]
     rows = []
@@ -70,7 +106,8 @@ def predict_file(
         writer.writerows(rows)
         text = buffer.getvalue()
     else:
-        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        # ids come from the user's file: C1 controls are escaped, as on every JSON we print
+        text = "".join(json_text(r, indent=None) + "\n" for r in rows)
     if out is not None:
         from denialbench.corpus._io import atomic_write_text
 

@@ -1,26 +1,39 @@
 """Predictions files: the route for a model in any language.
 
-Format: JSONL or CSV with ``id`` and ``label`` (a label name or ClassLabel
-id), and optionally all four of ``p_deny``, ``p_confirm``, ``p_evade``,
-``p_unrelated``. Every id of the evaluated data must appear exactly once.
+Format: JSONL or CSV with ``id`` and ``label`` (a label name, or its
+ClassLabel id: 0 deny, 1 confirm, 2 evade, 3 unrelated), and optionally all
+four of ``p_deny``, ``p_confirm``, ``p_evade``, ``p_unrelated``. Every id of
+the evaluated data must appear exactly once. A file whose labels disagree
+with the argmax of its own probabilities on many rows is scored, with a
+:class:`~denialbench.DenialBenchWarning`: the columns are likely mixed up.
 """
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 
-from denialbench._errors import PredictionsFileError
+from denialbench._errors import DenialBenchWarning, PredictionsFileError
 from denialbench.corpus._schema import LABELS
 from denialbench.eval._arrow import null_rows, numeric
 from denialbench.eval._data import EvalData, encode_labels, repeated_rows
 from denialbench.eval._tables import read_table
 
-__all__ = ["PREDICTION_SUFFIXES", "PROBA_COLUMNS", "read_predictions"]
+__all__ = [
+    "CONTRADICTION_WARN_SHARE",
+    "PREDICTION_SUFFIXES",
+    "PROBA_COLUMNS",
+    "read_predictions",
+]
 
 PREDICTION_SUFFIXES = frozenset({".jsonl", ".csv", ".json"})
 PROBA_COLUMNS = tuple(f"p_{label}" for label in LABELS)
+#: Share of rows whose label is not a most probable class above which a file is
+#: warned about. A model with tuned decision thresholds disagrees with its argmax
+#: on a few rows; swapped or misnamed columns disagree on most.
+CONTRADICTION_WARN_SHARE = 0.10
 
 
 def read_predictions(path: Path | str, data: EvalData) -> tuple[np.ndarray, np.ndarray | None, str]:
@@ -43,6 +56,8 @@ def read_predictions(path: Path | str, data: EvalData) -> tuple[np.ndarray, np.n
         raise tf.fail(row, "'label' is missing")
     codes = encode_labels(labels, what="label", fail=tf.fail)
     proba = _read_proba(tf)
+    if proba is not None:
+        _warn_on_contradictions(tf, codes, proba)
     if order is not None:
         codes, proba = codes[order], (proba[order] if proba is not None else None)
     return codes, proba, tf.sha256()
@@ -77,13 +92,51 @@ def _match_ids(tf, ids, data: EvalData) -> np.ndarray:
     return order
 
 
+def _warn_on_contradictions(tf, codes: np.ndarray, proba: np.ndarray) -> None:
+    """Warn when many labels are not among the most probable classes of their row."""
+    top = proba.max(axis=1)
+    # a label tied with the maximum agrees: ties are the file's own choice
+    agrees = proba[np.arange(len(codes)), codes] >= top - 1e-9
+    disagree = np.flatnonzero(~agrees)
+    if len(codes) == 0 or disagree.size / len(codes) <= CONTRADICTION_WARN_SHARE:
+        return
+    ids = tf.table.column("id")
+    shown = ", ".join(repr(str(ids[int(row)].as_py())) for row in disagree[:3])
+    warnings.warn(
+        f"{tf.path}: on {disagree.size} of {len(codes)} rows ({disagree.size / len(codes):.0%}) "
+        f"the label is not the most probable class of p_deny ... p_unrelated, e.g. ids {shown} "
+        f"(first at line {tf.line_of(int(disagree[0]))}); the scores use the labels and the "
+        "log loss and Brier scores the probabilities, so check that each p_ column belongs "
+        "to the label it names",
+        DenialBenchWarning,
+        stacklevel=3,
+    )
+
+
+def _first_non_number(column) -> int:
+    """Row of the first value that is neither null nor a number (the error path only)."""
+    for row, value in enumerate(column.to_pylist()):
+        if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+            continue
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return row
+    return 0
+
+
 def _probability_column(tf, name: str) -> np.ndarray:
     import pyarrow as pa
 
+    column = tf.table.column(name)
     try:
-        return numeric(tf.table.column(name), np.float64, fill=np.nan)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        raise tf.fail(None, f"column {name!r} must hold numbers between 0 and 1") from None
+        return numeric(column, np.float64, fill=np.nan)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        row = _first_non_number(column)
+        value = column[row].as_py()
+        raise tf.fail(
+            row, f"column {name!r} must hold numbers between 0 and 1 (got {value!r})"
+        ) from None
 
 
 def _read_proba(tf) -> np.ndarray | None:

@@ -99,8 +99,17 @@ class EvaluationResult:
             content = json.loads(path.read_text("utf-8"))
         except FileNotFoundError:
             raise InputError(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise InputError(
+                f"{path}: is a folder; give the results JSON from `denialbench evaluate --out`"
+            ) from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InputError(f"{path}: not a results JSON file ({exc})") from None
+        if isinstance(content, dict) and {"submission", "result"} <= content.keys():
+            raise InputError(
+                f"{path}: this is a leaderboard entry, not a results file; give the results JSON "
+                "written by `denialbench evaluate --out` (the entry's 'result' field holds it)"
+            )
         check_result(content, str(path))
         return cls(content)
 

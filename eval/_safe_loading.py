@@ -384,18 +384,43 @@ def load_model(
     suffix = path.suffix.lower()
     if suffix not in PICKLE_SUFFIXES | SKOPS_SUFFIXES:
         raise InputError(
-            f"{path}: unknown model format {suffix!r}; use .skops, .pkl/.pickle/.joblib, or a "
-            "predictions file (.jsonl/.csv)"
+            f"{path}: unknown model format {suffix or 'no suffix'!r}; give a .skops or "
+            ".pkl/.pickle/.joblib model file"
         )
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give a .skops or .pkl/.pickle/.joblib model file")
     if not path.is_file():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{path}: no such file; check the path")
     if suffix in SKOPS_SUFFIXES:
         return _load_skops(path, list(trusted_types))
     raw = path.read_bytes()
     if not raw:
         raise InputError(f"{path}: empty file; expected a pickled model")
     if trust_pickle:
-        import joblib
-
-        return joblib.load(path)
+        return _load_trusted_pickle(path)
     return _load_pickle(path, raw)
+
+
+def _load_trusted_pickle(path: Path) -> Any:
+    """``joblib.load``, with the user's fixes for what commonly fails."""
+    import joblib
+
+    try:
+        return joblib.load(path)
+    except ModuleNotFoundError as exc:
+        raise InputError(
+            f"{path}: the model needs module {exc.name!r}, which is not importable here; install "
+            "the package that defines the model's classes, or put the folder of its module on "
+            "PYTHONPATH, and run again"
+        ) from None
+    except (ImportError, AttributeError) as exc:
+        raise InputError(
+            f"{path}: the model refers to a class or function that cannot be imported "
+            f"({type(exc).__name__}: {exc}); install the version of the package that defines "
+            "it, or put its module on PYTHONPATH"
+        ) from None
+    except (pickle.UnpicklingError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
+        raise InputError(
+            f"{path}: not a readable pickle ({type(exc).__name__}: {exc}); the file may be "
+            "truncated or of another format"
+        ) from None

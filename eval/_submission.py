@@ -37,6 +37,8 @@ __all__ = ["REQUIRED_META", "check_meta", "shipped_baseline", "verify_baseline_p
 
 #: Submission metadata every entry needs (``parameters`` may be null: unknown).
 REQUIRED_META = ("name", "authors", "url", "extra_training_data", "test_unseen")
+#: The `leaderboard add` flag of each metadata field whose flag is not its name.
+_META_FLAGS = {"extra_training_data": "--extra-data or --no-extra-data"}
 _MAX_NAME = 80
 # Characters that end a URL in Markdown or HTML, or let it escape its cell.
 _URL_BREAKERS = set('<>"`|\\{}^')
@@ -101,7 +103,7 @@ def check_meta(meta: dict[str, Any], model: dict[str, Any] | None = None) -> dic
     """The validated submission record for ``meta``; ``model`` is the result's model block."""
     missing = [k for k in REQUIRED_META if meta.get(k) in (None, "")]
     if missing:
-        flags = ", ".join("--" + k.replace("_", "-") for k in missing)
+        flags = ", ".join(_META_FLAGS.get(k, "--" + k.replace("_", "-")) for k in missing)
         raise InputError(f"submission is missing {', '.join(missing)}; give {flags}")
     if meta["test_unseen"] is not True:
         raise InputError(

@@ -22,6 +22,13 @@ __all__ = ["TableFile", "read_table"]
 
 _SUFFIXES = (".jsonl", ".json", ".csv")
 
+#: Brackets one JSON line may open. Arrow's JSON parser recurses once per level and
+#: overflows its thread's stack (a crash, not an error) some thousands deep; a
+#: predictions or corpus row nests three levels at most.
+MAX_JSON_OPENERS_PER_LINE = 1000
+_SCAN_CHUNK = 1 << 24
+_FEW_LONG_LINES = 1000  # up to this many long lines are counted one by one
+
 
 class TableFile:
     """An Arrow table read from ``path``, able to name a row's line."""
@@ -82,6 +89,8 @@ def read_table(
     if raw.isspace() or not raw:  # isspace stops at the first other byte; strip would copy
         raise error(f"{path}: the file is empty; expected a header or one JSON object per line")
     kind = "csv" if suffix == ".csv" else "jsonl"
+    if kind == "jsonl":
+        _check_nesting(path, raw, error)
     try:
         if kind == "csv":
             table = pacsv.read_csv(
@@ -107,6 +116,50 @@ def read_table(
     return TableFile(path, table, stored, raw, kind, error)
 
 
+def _chunked_positions(buf: np.ndarray, match) -> np.ndarray:
+    """Positions where ``match(part)`` holds, scanned in chunks to bound the masks' memory."""
+    found = [
+        np.flatnonzero(match(buf[start : start + _SCAN_CHUNK])) + start
+        for start in range(0, len(buf), _SCAN_CHUNK)
+    ]
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def _check_nesting(path: Path, raw: bytes, error: type) -> None:
+    """Refuse a line that opens :data:`MAX_JSON_OPENERS_PER_LINE` brackets, before Arrow parses.
+
+    Only a line of more than that many bytes can, so one scan for newlines
+    finds the candidates; their brackets are counted (ignoring strings: a
+    legitimate row never comes near the limit either way).
+    """
+    limit = MAX_JSON_OPENERS_PER_LINE
+    if len(raw) <= limit:
+        return
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    newlines = _chunked_positions(buf, lambda part: part == ord("\n"))
+    ends = np.concatenate([[-1], newlines, [len(buf)]])  # line i spans ends[i]+1 .. ends[i+1]
+    long_lines = np.flatnonzero(np.diff(ends) > limit)
+    if long_lines.size == 0:
+        return
+    if long_lines.size <= _FEW_LONG_LINES:
+        counts = np.array(
+            [
+                raw.count(b"{", int(ends[i]) + 1, int(ends[i + 1]))
+                + raw.count(b"[", int(ends[i]) + 1, int(ends[i + 1]))
+                for i in long_lines
+            ]
+        )
+    else:  # many long rows (long texts): count every line's openers at once
+        openers = _chunked_positions(buf, lambda part: (part == ord("{")) | (part == ord("[")))
+        counts = np.diff(np.searchsorted(openers, ends))[long_lines]
+    crowded = np.flatnonzero(counts >= limit)
+    if crowded.size:
+        raise error(
+            f"{path}:{int(long_lines[crowded[0]]) + 1}: the line opens {limit} or more brackets; "
+            "each line must be one flat JSON object (id, label, ...), not a deeply nested value"
+        )
+
+
 def _arrow_message(path: Path, raw: bytes, kind: str, detail: str) -> str:
     """Find the first bad line ourselves: Arrow's messages carry no line number."""
     if kind == "jsonl":
@@ -117,6 +170,8 @@ def _arrow_message(path: Path, raw: bytes, kind: str, detail: str) -> str:
                 continue
             try:
                 obj = json.loads(line)
+            except RecursionError:
+                return f"{path}:{number}: nested too deeply; each line must be one flat JSON object"
             except json.JSONDecodeError as exc:
                 return (
                     f"{path}:{number}: not valid JSON ({exc.msg}); "

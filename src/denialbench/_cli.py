@@ -3,76 +3,134 @@
 Heavy libraries (pandas, scikit-learn, datasets, matplotlib) are imported
 inside the commands, never at module level, so `denialbench --help` is quick.
 Exit codes: 0 success, 1 a check that failed, 2 bad input. A DenialBenchError
-is printed as one message, never as a traceback.
+is printed as one message, never as a traceback. Everything printed goes
+through :mod:`denialbench._console`, so text from files and models is shown
+literally, never as markup or terminal control sequences.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from denialbench._errors import CheckFailed, DenialBenchError
+from denialbench._cli_support import App, check_output_dir, check_output_file, examples
+from denialbench._console import make_console, print_error, print_warning, say
+from denialbench._errors import DenialBenchError, DenialBenchWarning
 
-app = typer.Typer(
+# plain click help (rich_markup_mode=None): rendering help through rich costs more
+# than the 0.3 s budget of `denialbench --help`; command output still uses rich
+app = App(
     name="denialbench",
     help="DenialBench: a dataset and benchmark for denial detection.",
+    epilog=examples(
+        "denialbench evaluate baselines/trained/pair_tfidf.skops --out results.json",
+        "denialbench corpus stats",
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
-    # plain click help: rendering help through rich costs more than the
-    # 0.3 s budget of `denialbench --help`; command output still uses rich
     rich_markup_mode=None,
 )
-corpus_app = typer.Typer(
-    help="Inspect, check and build the corpus.", no_args_is_help=True, rich_markup_mode=None
+corpus_app = App(
+    help="Inspect, check and build the corpus.",
+    epilog=examples("denialbench corpus validate --data-dir corpus/data"),
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
-baselines_app = typer.Typer(
-    help="List and train the baseline models.", no_args_is_help=True, rich_markup_mode=None
+baselines_app = App(
+    help="List and train the baseline models.",
+    epilog=examples("denialbench baselines list"),
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
-leaderboard_app = typer.Typer(
-    help="Verified submissions and LEADERBOARD.md.", no_args_is_help=True, rich_markup_mode=None
+leaderboard_app = App(
+    help="Verified submissions and LEADERBOARD.md.",
+    epilog=examples("denialbench leaderboard check"),
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(baselines_app, name="baselines")
 app.add_typer(leaderboard_app, name="leaderboard")
 
+#: How a predictions file may write a label: its name or its ClassLabel id.
+#: tests/test_cli.py checks this against denialbench.corpus.LABELS (importing
+#: the corpus here would slow `--help`).
+LABEL_IDS_HELP = "0=deny, 1=confirm, 2=evade, 3=unrelated"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        import denialbench
+
+        say(make_console(), f"denialbench {denialbench.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_show_version, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """DenialBench: a dataset and benchmark for denial detection."""
+
 
 def _console(stderr: bool = False):
-    from rich.console import Console
-
-    return Console(stderr=stderr, soft_wrap=False, width=120 if not sys.stdout.isatty() else None)
+    return make_console(stderr=stderr)
 
 
 def _handles_errors(command):
-    """Turn DenialBench errors into a message and the matching exit code."""
+    """Turn DenialBench errors into a message and the matching exit code, and
+    DenialBench warnings into ``warning:`` lines; all printed literally."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        caught: list[warnings.WarningMessage] = []
         try:
-            return command(*args, **kwargs)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", DenialBenchWarning)
+                return command(*args, **kwargs)
         except DenialBenchError as exc:
-            err = _console(stderr=True)
-            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
-            for problem in getattr(exc, "problems", [])[:200]:
-                err.print(f"  - {problem}", markup=False, highlight=False)
-            if isinstance(exc, CheckFailed) and len(exc.problems) > 200:
-                err.print(f"  ... and {len(exc.problems) - 200} more", markup=False)
+            _show_warnings(caught)
+            print_error(_console(stderr=True), exc, getattr(exc, "problems", []))
             raise typer.Exit(exc.exit_code) from None
+        finally:
+            _show_warnings(caught)
 
     return wrapper
 
 
+def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
+    """Print ours as ``warning:`` lines; hand the others back to the warnings machinery.
+
+    Called after ``catch_warnings`` has restored ``showwarning``, which it replaces
+    while recording.
+    """
+    while caught:
+        item = caught.pop(0)
+        if issubclass(item.category, DenialBenchWarning):
+            print_warning(_console(stderr=True), item.message)
+        else:
+            warnings.showwarning(item.message, item.category, item.filename, item.lineno)
+
+
 def _print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n")
+    from denialbench._console import json_text
+
+    sys.stdout.write(json_text(obj) + "\n")
 
 
 def _print_tables(tables: list[dict[str, Any]]) -> None:
-    from denialbench._tables import print_tables
+    from denialbench._console import print_tables
 
     print_tables(_console(), tables)
 
@@ -84,12 +142,18 @@ DataDir = Annotated[
         "--data-dir", help="A folder with train/validation/test.jsonl (default: bundled)."
     ),
 ]
+LeaderboardDir = Annotated[
+    Path,
+    typer.Option(
+        "--leaderboard-dir", help="Folder of stored entries (was --board-dir).", show_default=True
+    ),
+]
 
 
 # ---------------------------------------------------------------- corpus
 
 
-@corpus_app.command("stats")
+@corpus_app.command("stats", epilog=examples("denialbench corpus stats --markdown"))
 @_handles_errors
 def corpus_stats(
     data_dir: DataDir = None,
@@ -103,17 +167,20 @@ def corpus_stats(
     if as_json:
         _print_json(result)
     elif markdown:
-        sys.stdout.write(stats_markdown(result))
+        from denialbench._console import clean
+
+        sys.stdout.write(clean(stats_markdown(result)))
     else:
         _print_tables(result["tables"])
-        _console().print(
+        say(
+            _console(),
             f"Denial-cue lexicon ({len(result['lexicon'])} words): " + ", ".join(result["lexicon"]),
-            markup=False,
-            highlight=False,
         )
 
 
-@corpus_app.command("validate")
+@corpus_app.command(
+    "validate", epilog=examples("denialbench corpus validate --data-dir my_corpus/data --json")
+)
 @_handles_errors
 def corpus_validate(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     """Check schema, ids, split leakage, near-duplicates, version and quotas."""
@@ -124,19 +191,23 @@ def corpus_validate(data_dir: DataDir = None, as_json: JsonFlag = False) -> None
         _print_json(report)
         raise typer.Exit(1 if report["problems"] else 0)
     m = report["measures"]
-    _console().print(
+    say(
+        _console(),
         f"corpus OK: {m['items']} items (train {m['train_items']}, validation "
         f"{m['validation_items']}, test {m['test_items']}); deny without cue "
         f"{m['deny_no_cue_share']:.1%}, non-deny with cue {m['nondeny_cue_share']:.1%}, "
         f"contrast {m['contrast_share']:.1%}",
-        highlight=False,
     )
 
 
-@corpus_app.command("build")
+@corpus_app.command(
+    "build", epilog=examples("denialbench corpus build --corpus-dir corpus --allow-same-version")
+)
 @_handles_errors
 def corpus_build(
-    root: Annotated[Path, typer.Option(help="The corpus folder of a checkout.")] = Path("corpus"),
+    corpus_dir: Annotated[
+        Path, typer.Option("--corpus-dir", help="The corpus folder of a checkout (was --root).")
+    ] = Path("corpus"),
     seed: Annotated[int, typer.Option(help="Seed of the split assignment.")] = 13,
     allow_same_version: Annotated[
         bool,
@@ -149,36 +220,47 @@ def corpus_build(
     """Rebuild corpus/data from corpus/sources (maintainers, from a checkout)."""
     from denialbench.corpus._build import build
 
-    result = build(root, seed=seed, allow_same_version=allow_same_version)
+    result = build(corpus_dir, seed=seed, allow_same_version=allow_same_version)
     _print_json(result)
 
 
-@app.command("docs")
+@app.command("docs", epilog=examples("denialbench docs --check --repo-dir ."))
 @_handles_errors
 def docs_command(
-    root: Annotated[Path, typer.Option(help="The repository root.")] = Path("."),
+    repo_dir: Annotated[
+        Path, typer.Option("--repo-dir", help="The repository's root folder (was --root).")
+    ] = Path("."),
     check: Annotated[
         bool, typer.Option("--check", help="Fail if a generated block is stale.")
     ] = False,
 ) -> None:
-    """Regenerate the figures in README.md, corpus/README.md and baselines/README.md."""
+    """Regenerate the figures in README.md, corpus/README.md and baselines/README.md.
+
+    --check needs mlcroissant, from the test extra: pip install 'denialbench[test]'.
+    """
     from denialbench._docs import update_docs
 
-    stale = update_docs(root, check=check)
+    stale = update_docs(repo_dir, check=check)
     verb = "are current" if check or not stale else "updated"
-    _console().print(f"docs {verb}: {', '.join(stale) or 'nothing to change'}", highlight=False)
+    say(_console(), f"docs {verb}: {', '.join(stale) or 'nothing to change'}")
 
 
-@corpus_app.command("agreement")
+@corpus_app.command("agreement", epilog=examples("denialbench corpus agreement --json"))
 @_handles_errors
 def corpus_agreement(
-    folder: Annotated[Path | None, typer.Option(help="The agreement-study folder.")] = None,
+    agreement_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--agreement-dir",
+            help="The agreement-study folder (was --folder; default: bundled).",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Recompute Cohen's kappa and per-label agreement of the agreement study."""
     from denialbench.corpus._agreement import agreement, agreement_tables
 
-    result = agreement(folder)
+    result = agreement(agreement_dir)
     if as_json:
         _print_json(result)
     else:
@@ -188,24 +270,56 @@ def corpus_agreement(
 # ---------------------------------------------------------------- evaluate
 
 
-@app.command("evaluate")
+TrustPickle = Annotated[
+    bool,
+    typer.Option(
+        "--trust-pickle",
+        help="Load a pickle with joblib, without the allowlist: this can run code. Only for "
+        "files you made yourself; the classes' modules must be importable.",
+    ),
+]
+TrustType = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--trust-type",
+        metavar="TYPE",
+        help="A type a .skops file may load, e.g. mypackage.MyTransformer (repeatable).",
+    ),
+]
+
+
+@app.command(
+    "evaluate",
+    epilog=examples(
+        "denialbench evaluate baselines/trained/pair_tfidf.skops --out results.json",
+        "denialbench evaluate my_predictions.csv --split validation --report-dir report",
+    ),
+)
 @_handles_errors
 def evaluate_command(
     model: Annotated[
         Path,
         typer.Argument(
-            help="A .skops or .pkl/.pickle/.joblib model, or a predictions .jsonl/.csv file. "
+            help="A .skops or .pkl/.pickle/.joblib model, or a predictions .jsonl/.csv file "
+            "with id, label and optionally p_deny, p_confirm, p_evade, p_unrelated; a label is "
+            f"a name or its id ({LABEL_IDS_HELP}). "
             "WARNING: loading a pickle can run code; pickles are read through an "
-            "allowlist unless --trust-pickle is given."
+            "allowlist unless --trust-pickle is given.",
+            show_default=False,
         ),
     ],
     split: Annotated[str, typer.Option(help="test or validation.")] = "test",
     data: Annotated[
         Path | None, typer.Option(help="Evaluate on your own JSONL/CSV in the corpus schema.")
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Write the versioned results JSON here.")] = None,
-    report: Annotated[
-        Path | None, typer.Option(help="Write report.md and plots to this folder.")
+    out: Annotated[
+        Path | None, typer.Option(help="Write the versioned results JSON here (a .json file).")
+    ] = None,
+    report_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--report-dir", help="Write report.md and plots to this folder (was --report)."
+        ),
     ] = None,
     errors: Annotated[
         Path | None,
@@ -217,16 +331,8 @@ def evaluate_command(
     ] = None,
     bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the CIs.")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
-    trust_pickle: Annotated[
-        bool,
-        typer.Option(
-            "--trust-pickle", help="Load a pickle without the allowlist. Only for files you made."
-        ),
-    ] = False,
-    trust_type: Annotated[
-        list[str] | None,
-        typer.Option("--trust-type", help="A type a .skops file may load (repeatable)."),
-    ] = None,
+    trust_pickle: TrustPickle = False,
+    trust_type: TrustType = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Score a model or a predictions file on a split, with bootstrap CIs."""
@@ -234,8 +340,11 @@ def evaluate_command(
     from denialbench.eval._misclassified import check_errors_path, write_misclassified
     from denialbench.eval._summary import print_summary
 
+    # output paths are checked first: a bad one must not cost a whole evaluation
+    check_output_file(out, "--out", (".json",))
+    check_output_dir(report_dir, "--report-dir")
     if errors is not None:
-        check_errors_path(errors)  # before the model runs
+        check_errors_path(errors)
     result = evaluate(
         model,
         split=split,
@@ -248,10 +357,10 @@ def evaluate_command(
     )
     if out is not None:
         result.save(out)
-    if report is not None:
+    if report_dir is not None:
         from denialbench.eval._report import write_report
 
-        write_report(result, report)
+        write_report(result, report_dir)
     if errors is not None:
         write_misclassified(result, errors)
     if as_json:
@@ -260,15 +369,21 @@ def evaluate_command(
         print_summary(result, _console())
 
 
-@app.command("compare")
+@app.command("compare", epilog=examples("denialbench compare results_a.json results_b.json --json"))
 @_handles_errors
 def compare_command(
-    a: Annotated[Path, typer.Argument(help="Model A: a results JSON or a leaderboard entry file.")],
+    a: Annotated[
+        Path,
+        typer.Argument(help="Model A: a results JSON or a leaderboard entry.", show_default=False),
+    ],
     b: Annotated[
-        Path, typer.Argument(help="Model B: a results JSON or a leaderboard entry, same split.")
+        Path,
+        typer.Argument(
+            help="Model B: a results JSON or a leaderboard entry, same split.", show_default=False
+        ),
     ],
     bootstrap: Annotated[int, typer.Option(help="Paired bootstrap resamples.")] = 10000,
-    seed: Annotated[int, typer.Option()] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the paired bootstrap.")] = 0,
     as_json: JsonFlag = False,
 ) -> None:
     """Paired bootstrap test on the macro-F1 difference of two models on the same split."""
@@ -306,23 +421,45 @@ def compare_command(
     )
 
 
-@app.command("predict")
+@app.command(
+    "predict",
+    epilog=examples(
+        "denialbench predict baselines/trained/pair_tfidf.skops --input pairs.csv --out labels.csv"
+    ),
+)
 @_handles_errors
 def predict_command(
-    model: Annotated[Path, typer.Argument(help="A .skops or allowlisted .pkl model.")],
+    model: Annotated[
+        Path,
+        typer.Argument(
+            help="A .skops or .pkl/.pickle/.joblib model (pickles through the allowlist).",
+            show_default=False,
+        ),
+    ],
     input: Annotated[
         Path,
-        typer.Option("--input", help="Pairs as JSONL or CSV with claim, response (id optional)."),
+        typer.Option(
+            "--input",
+            help="Pairs as JSONL or CSV with claim, response (id optional).",
+            show_default=False,
+        ),
     ],
     out: Annotated[
-        Path | None, typer.Option(help="Write predictions here (.jsonl or .csv); default stdout.")
+        Path | None,
+        typer.Option(
+            help="Write predictions here; .jsonl or .csv decides the format (default: JSON "
+            "Lines on stdout)."
+        ),
     ] = None,
-    trust_pickle: Annotated[bool, typer.Option("--trust-pickle")] = False,
+    trust_pickle: TrustPickle = False,
+    trust_type: TrustType = None,
 ) -> None:
     """Label your own claim/response pairs with a model."""
     from denialbench.eval._predict import predict_file
 
-    text = predict_file(model, input, out=out, trust_pickle=trust_pickle)
+    text = predict_file(
+        model, input, out=out, trust_pickle=trust_pickle, trusted_types=trust_type or []
+    )
     if out is None:
         sys.stdout.write(text)
 
@@ -330,7 +467,7 @@ def predict_command(
 # ---------------------------------------------------------------- baselines
 
 
-@baselines_app.command("list")
+@baselines_app.command("list", epilog=examples("denialbench baselines list --json"))
 @_handles_errors
 def baselines_list(as_json: JsonFlag = False) -> None:
     """List the registered baselines."""
@@ -347,44 +484,62 @@ def baselines_list(as_json: JsonFlag = False) -> None:
         )
 
 
-@baselines_app.command("train")
+@baselines_app.command(
+    "train", epilog=examples("denialbench baselines train pair_tfidf --out-dir my_models")
+)
 @_handles_errors
 def baselines_train(
-    name: Annotated[str, typer.Argument(help="A baseline name, or 'all' for the shipped ones.")],
-    out: Annotated[Path, typer.Option(help="Folder for .skops, .pkl and model cards.")] = Path(
-        "baselines/trained"
-    ),
-    seed: Annotated[int, typer.Option()] = 0,
+    name: Annotated[
+        str,
+        typer.Argument(help="A baseline name, or 'all' for the shipped ones.", show_default=False),
+    ],
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out-dir", help="Folder for .skops, .pkl and model cards (was --out)."),
+    ] = Path("baselines/trained"),
+    seed: Annotated[
+        int, typer.Option(help="Random seed of the seeded baselines (recorded in the model card).")
+    ] = 0,
 ) -> None:
     """Train on train, select hyperparameters on validation, save and card."""
     from denialbench.baselines import train_baselines
 
-    for summary in train_baselines(name, out, seed=seed, progress=True):
-        _console().print(
+    check_output_dir(out_dir, "--out-dir")
+    for summary in train_baselines(name, out_dir, seed=seed, progress=True):
+        say(
+            _console(),
             f"{summary['name']}: validation macro-F1 {summary['validation_macro_f1']:.4f}, "
             f"test macro-F1 {summary['test_macro_f1']:.4f} -> {summary['skops']}",
-            highlight=False,
         )
 
 
 # ---------------------------------------------------------------- leaderboard
 
 
-@leaderboard_app.command("add")
+@leaderboard_app.command(
+    "add",
+    epilog=examples(
+        "denialbench leaderboard add results.json --name 'My model' --authors 'A. Author' "
+        "--url https://example.org/paper --no-extra-data --test-unseen"
+    ),
+)
 @_handles_errors
 def leaderboard_add(
-    results: Annotated[Path, typer.Argument(help="Results JSON from `evaluate --out`.")],
-    name: Annotated[str | None, typer.Option(help="Model name.")] = None,
-    authors: Annotated[str | None, typer.Option(help="Authors.")] = None,
-    url: Annotated[str | None, typer.Option(help="URL or paper.")] = None,
-    parameters: Annotated[int | None, typer.Option(help="Parameter count, if known.")] = None,
+    results: Annotated[
+        Path, typer.Argument(help="Results JSON from `evaluate --out`.", show_default=False)
+    ],
+    name: Annotated[str, typer.Option(help="Model name.", show_default=False)],
+    authors: Annotated[str, typer.Option(help="Authors.", show_default=False)],
+    url: Annotated[str, typer.Option(help="URL or paper.", show_default=False)],
     extra_data: Annotated[
-        bool | None,
+        bool,
         typer.Option(
             "--extra-data/--no-extra-data",
             help="Whether training used data beyond the train split.",
+            show_default=False,
         ),
-    ] = None,
+    ],
+    parameters: Annotated[int | None, typer.Option(help="Parameter count, if known.")] = None,
     test_unseen: Annotated[
         bool,
         typer.Option("--test-unseen", help="State that test was not used for training or tuning."),
@@ -392,9 +547,7 @@ def leaderboard_add(
     baseline: Annotated[
         bool, typer.Option("--baseline", help="Mark the entry as a project baseline.")
     ] = False,
-    board_dir: Annotated[Path, typer.Option(help="Folder of stored entries.")] = Path(
-        "leaderboard"
-    ),
+    leaderboard_dir: LeaderboardDir = Path("leaderboard"),
     date: Annotated[
         str | None, typer.Option(help="Submission date, YYYY-MM-DD (default today).")
     ] = None,
@@ -418,70 +571,67 @@ def leaderboard_add(
         "baseline": baseline,
         "date": date,
     }
-    path = leaderboard.add(results, meta, board_dir, replace=replace)
-    _console().print(f"added {path}", highlight=False)
+    path = leaderboard.add(results, meta, leaderboard_dir, replace=replace)
+    say(_console(), f"added {path}")
 
 
-@leaderboard_app.command("render")
+@leaderboard_app.command(
+    "render", epilog=examples("denialbench leaderboard render --out LEADERBOARD.md")
+)
 @_handles_errors
 def leaderboard_render(
-    board_dir: Annotated[Path, typer.Option(help="Folder of stored entries.")] = Path(
-        "leaderboard"
-    ),
+    leaderboard_dir: LeaderboardDir = Path("leaderboard"),
     out: Annotated[Path, typer.Option(help="Where to write the board.")] = Path("LEADERBOARD.md"),
 ) -> None:
     """Write LEADERBOARD.md from the stored entries, deterministically."""
     from denialbench.eval import leaderboard
 
-    leaderboard.render_to(board_dir, out)
+    check_output_file(out, "--out")
+    leaderboard.render_to(leaderboard_dir, out)
 
 
-@leaderboard_app.command("check")
+@leaderboard_app.command(
+    "check", epilog=examples("denialbench leaderboard check --board LEADERBOARD.md")
+)
 @_handles_errors
 def leaderboard_check(
-    board_dir: Annotated[Path, typer.Option(help="Folder of stored entries.")] = Path(
-        "leaderboard"
-    ),
+    leaderboard_dir: LeaderboardDir = Path("leaderboard"),
     board: Annotated[Path, typer.Option(help="The rendered board.")] = Path("LEADERBOARD.md"),
 ) -> None:
     """Fail if an entry no longer verifies or LEADERBOARD.md is stale."""
     from denialbench.eval import leaderboard
 
-    found = leaderboard.check(board_dir, board)
+    found = leaderboard.check(leaderboard_dir, board)
     console = _console()
     for line in found.stale:
-        console.print(line, markup=False, highlight=False)
-    console.print(
+        say(console, line)
+    say(
+        console,
         f"leaderboard OK: {found.n_entries} entries verify and {board} is current"
         + (
             f"; {len(found.stale)} stale (run `denialbench leaderboard rescore`)"
             if found.stale
             else ""
         ),
-        markup=False,
-        highlight=False,
     )
 
 
-@leaderboard_app.command("rescore")
+@leaderboard_app.command(
+    "rescore", epilog=examples("denialbench leaderboard rescore && denialbench leaderboard render")
+)
 @_handles_errors
-def leaderboard_rescore(
-    board_dir: Annotated[Path, typer.Option(help="Folder of stored entries.")] = Path(
-        "leaderboard"
-    ),
-) -> None:
+def leaderboard_rescore(leaderboard_dir: LeaderboardDir = Path("leaderboard")) -> None:
     """Rewrite stored figures from each entry's predictions (after a metric or slice is added)."""
     from denialbench.eval import leaderboard
 
-    rewritten = leaderboard.rescore(board_dir)
+    rewritten = leaderboard.rescore(leaderboard_dir)
     console = _console()
     for path in rewritten:
-        console.print(f"rescored {path}", markup=False, highlight=False)
-    console.print(
+        say(console, f"rescored {path}")
+    say(
+        console,
         f"{len(rewritten)} entr{'y' if len(rewritten) == 1 else 'ies'} rewritten; "
         "now run `denialbench leaderboard render`",
-        markup=False,
-        highlight=False,
     )
 
 

@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from denialbench._errors import InputError
+
 __all__ = ["croissant_metadata"]
 
 _FIELDS = {
@@ -29,7 +31,13 @@ _FIELDS = {
 
 
 def croissant_metadata(root: Path) -> dict[str, Any]:
-    import mlcroissant as mlc
+    try:
+        import mlcroissant as mlc
+    except ImportError:
+        raise InputError(
+            "`denialbench docs` writes and checks corpus/croissant.json with mlcroissant, which "
+            "is not installed; install the test extra: pip install 'denialbench[test]'"
+        ) from None
 
     from denialbench.corpus._version import CORPUS_VERSION
 

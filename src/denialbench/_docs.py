@@ -195,7 +195,7 @@ def update_docs(root: Path | str = ".", *, check: bool = False) -> list[str]:
     for rel, producers in _PRODUCERS.items():
         path = root / rel
         if not path.exists():
-            raise InputError(f"{path}: missing; run from the repository root (--root)")
+            raise InputError(f"{path}: missing; run from the repository root or give --repo-dir")
         text = path.read_text("utf-8")
         new = _rewrite(text, producers, root, str(path))
         if new != text:

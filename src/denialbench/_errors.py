@@ -14,6 +14,10 @@
 
 The CLI maps the two branches to exit codes 2 and 1 and prints the message,
 never a traceback. Each message names the file, line or field, and the fix.
+
+Input that can be scored but looks wrong (a predictions file whose labels
+contradict its own probabilities) is a :class:`DenialBenchWarning`; the CLI
+prints it as ``warning: ...`` and goes on.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ __all__ = [
     "CheckFailed",
     "CorpusCheckFailed",
     "DenialBenchError",
+    "DenialBenchWarning",
     "InputError",
     "ModelBehaviourError",
     "PredictionsFileError",
@@ -78,3 +83,7 @@ class CorpusCheckFailed(CheckFailed):
 
 class VerificationFailed(CheckFailed):
     """A leaderboard entry does not re-verify, or LEADERBOARD.md is stale."""
+
+
+class DenialBenchWarning(UserWarning):
+    """Input that can be scored but that a careful user would want to look at."""

@@ -1,19 +1,11 @@
-"""Printing table specs ({"title", "columns", "rows"}) as rich tables."""
+"""Printing table specs ({"title", "columns", "rows"}) as rich tables.
+
+Kept for the callers that import it from here; the printer lives in
+:mod:`denialbench._console`, which prints every title and cell literally.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from denialbench._console import print_tables
 
 __all__ = ["print_tables"]
-
-
-def print_tables(console: Any, tables: list[dict[str, Any]]) -> None:
-    from rich.table import Table
-
-    for spec in tables:
-        table = Table(title=spec["title"], title_justify="left")
-        for column in spec["columns"]:
-            table.add_column(str(column))
-        for row in spec["rows"]:
-            table.add_row(*(str(cell) for cell in row))
-        console.print(table)

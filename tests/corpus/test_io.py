@@ -38,3 +38,10 @@ def test_bom_is_dropped_and_bad_bytes_are_located(tmp_path):
         read_utf8_bytes(path)
     with pytest.raises(InputError, match="is a folder"):
         read_utf8_bytes(tmp_path)
+
+
+def test_a_deeply_nested_line_is_an_input_error(tmp_path):
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"a": 1}\n{"a": ' + "[" * 100_000 + "]" * 100_000 + "}\n")
+    with pytest.raises(InputError, match=r"deep.jsonl:2: nested too deeply"):
+        list(iter_jsonl(path))

@@ -136,3 +136,18 @@ def test_pipeline_features_are_computed_once_per_batch():
     CountingTransformer.calls = 0
     run_model(own, data)
     assert CountingTransformer.calls == 2 * -(-len(data) // BATCH_SIZE)
+
+
+def test_a_plain_text_pipeline_is_told_what_it_receives():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    texts = ["there was no call", "yes we met", "no comment", "the weather is fine"]
+    model = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(texts, list(LABELS))
+    with pytest.raises(ModelBehaviourError) as info:
+        evaluate(model, "validation", n_bootstrap=0)
+    message = str(info.value)
+    assert "returned 3 predictions for a batch of" in message
+    assert "DataFrame with columns id, claim, response" in message
+    assert "ColumnTransformer" in message

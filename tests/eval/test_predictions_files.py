@@ -125,3 +125,56 @@ def test_result_records_the_predictions_file_hash(tmp_path, gold):
     path.write_bytes(b"\xef\xbb\xbf" + _jsonl(_rows(gold)).encode("utf-8"))
     model = evaluate(path, "validation", n_bootstrap=0).content["model"]
     assert model["sha256"] == sha256_file(path) and model["path"] == "p.jsonl"
+
+
+def _proba_rows(gold, label_of=None):
+    rows = _rows(gold)
+    for k, r in enumerate(rows):
+        p = [0.1] * 4
+        p[LABELS.index(r["label"])] = 0.7
+        r.update(zip(("p_deny", "p_confirm", "p_evade", "p_unrelated"), p, strict=True))
+        if label_of is not None:
+            r["label"] = label_of(k, r["label"])
+    return rows
+
+
+def test_non_numeric_probability_names_its_line(tmp_path, gold):
+    lines = ["id,label,p_deny,p_confirm,p_evade,p_unrelated"]
+    lines += [f"{r['id']},{r['label']},0.25,0.25,0.25,0.25" for r in _rows(gold)]
+    lines[4] = lines[4].replace(",0.25,", ",high,", 1)
+    path = tmp_path / "proba_text.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(PredictionsFileError, match=r"proba_text.csv:5: column 'p_deny' .*'high'"):
+        evaluate(path, "validation", n_bootstrap=0)
+
+
+def test_labels_contradicting_probabilities_warn_with_share_and_ids(tmp_path, gold):
+    from denialbench import DenialBenchWarning
+
+    def swap(k, label):  # every third row: a label that is not the most probable class
+        return LABELS[(LABELS.index(label) + 1) % 4] if k % 3 == 0 else label
+
+    path = tmp_path / "p.jsonl"
+    path.write_text(_jsonl(_proba_rows(gold, swap)))
+    n_bad = len(range(0, len(gold), 3))
+    with pytest.warns(DenialBenchWarning, match=rf"on {n_bad} of {len(gold)} rows \(33%\)") as w:
+        evaluate(path, "validation", n_bootstrap=0)
+    assert repr(gold["id"][0]) in str(w[0].message) and "p.jsonl" in str(w[0].message)
+
+
+def test_a_few_contradictions_do_not_warn(tmp_path, gold):
+    # a tuned threshold moves a few labels off the argmax; filterwarnings=error
+    # turns any warning into a failure here
+    def few(k, label):
+        return LABELS[(LABELS.index(label) + 1) % 4] if k % 20 == 0 else label
+
+    path = tmp_path / "p.jsonl"
+    path.write_text(_jsonl(_proba_rows(gold, few)))
+    assert evaluate(path, "validation", n_bootstrap=0).macro_f1 < 1.0
+
+
+def test_a_deeply_nested_line_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"id": "a", "label": "deny"}\n{"id": "b", "label": ' + "[" * 50_000 + "}\n")
+    with pytest.raises(PredictionsFileError, match=r"deep.jsonl:2: the line opens 1000 or more"):
+        evaluate(path, "validation")

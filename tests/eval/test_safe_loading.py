@@ -263,3 +263,17 @@ def test_cli_refuses_a_hostile_pickle_with_exit_2(cli, tmp_path):
     assert result.exit_code == 2
     assert "os.system" in result.output and "Traceback" not in result.output
     assert not sentinel.exists()
+
+
+def test_trusted_pickle_of_a_missing_module_says_how_to_fix(tmp_path):
+    path = tmp_path / "m.pkl"
+    path.write_bytes(b"cno_such_module_for_tests\nModel\n)\x81.")
+    with pytest.raises(InputError, match=r"module 'no_such_module_for_tests'.*PYTHONPATH"):
+        load_model(path, trust_pickle=True)
+
+
+def test_a_folder_is_named_as_a_folder(tmp_path):
+    folder = tmp_path / "model.skops"
+    folder.mkdir()
+    with pytest.raises(InputError, match="is a folder"):
+        load_model(folder)
