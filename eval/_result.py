@@ -19,7 +19,9 @@ from denialbench._errors import InputError
 
 __all__ = ["RESULT_SCHEMA_VERSION", "EvaluationResult", "result_schema"]
 
-RESULT_SCHEMA_VERSION = 1
+#: 2 added results on tasks (``data.kind`` "task", the ``task`` and ``timing``
+#: objects); files of version 1 are still read and verified.
+RESULT_SCHEMA_VERSION = 2
 
 
 @functools.cache

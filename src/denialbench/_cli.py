@@ -219,12 +219,58 @@ def evaluate_command(
         list[str] | None,
         typer.Option("--trust-type", help="A type a .skops file may load (repeatable)."),
     ] = None,
+    task: Annotated[
+        str | None,
+        typer.Option(
+            help="A registered task (`denialbench tasks`), or 'all'. External tasks read your "
+            "copy of the release given with --data (folder or archive)."
+        ),
+    ] = None,
+    data_root: Annotated[
+        Path | None,
+        typer.Option("--data-root", help="With --task all: the folder holding your copies."),
+    ] = None,
+    label_map: Annotated[
+        str | None,
+        typer.Option(
+            "--map", help="With --task pairs: your labels, e.g. 'against=deny,for=confirm'."
+        ),
+    ] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option(help="With --task pairs: your columns, e.g. 'claim=headline,response=body'."),
+    ] = None,
+    binary: Annotated[
+        bool, typer.Option("--binary", help="Rank by the deny-vs-rest view (deny F1).")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Score a model or a predictions file on a split, with bootstrap CIs."""
+    """Score a model or a predictions file on a split or a task, with bootstrap CIs."""
     from denialbench.eval import evaluate
     from denialbench.eval._summary import print_summary
 
+    if task is not None:
+        from denialbench.eval._task_cli import run_task_command
+
+        run_task_command(
+            model,
+            task=task,
+            split=split if split != "test" else None,
+            data=data,
+            data_root=data_root,
+            label_map=label_map,
+            columns=columns,
+            binary=binary,
+            out=out,
+            n_bootstrap=bootstrap,
+            seed=seed,
+            trust_pickle=trust_pickle,
+            trusted_types=trust_type or [],
+            as_json=as_json,
+            console=_console(),
+            print_json=_print_json,
+        )
+        return
     result = evaluate(
         model,
         split=split,
@@ -245,6 +291,18 @@ def evaluate_command(
         _print_json(result.to_dict())
     else:
         print_summary(result, _console())
+
+
+@app.command("tasks")
+@_handles_errors
+def tasks_command(as_json: JsonFlag = False) -> None:
+    """List the tasks: DenialBench's splits and the external stance datasets."""
+    from denialbench.eval._tasks import TASKS, task_table
+
+    if as_json:
+        _print_json([t.to_dict() for t in TASKS.values()])
+    else:
+        _print_tables([task_table()])
 
 
 @app.command("compare")
