@@ -233,7 +233,8 @@ def evaluate_command(
     label_map: Annotated[
         str | None,
         typer.Option(
-            "--map", help="With --task pairs: your labels, e.g. 'against=deny,for=confirm'."
+            "--map",
+            help="With --task pairs: map your labels, e.g. 'against=deny,for=confirm'.",
         ),
     ] = None,
     columns: Annotated[
