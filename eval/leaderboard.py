@@ -274,6 +274,9 @@ def render(board_dir: Path | str = "leaderboard") -> str:
         out.append("")
     if not by_version:
         out += ["No entries yet.", ""]
+    from denialbench.eval._transfer import transfer_lines  # empty when no task results
+
+    out += transfer_lines(board_dir, [e for group in by_version.values() for e in group])
     out += [
         "## How to submit",
         "",

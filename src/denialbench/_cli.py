@@ -403,6 +403,36 @@ def baselines_train(
         )
 
 
+@baselines_app.command("score-tasks")
+@_handles_errors
+def baselines_score_tasks(
+    data_root: Annotated[
+        Path | None,
+        typer.Option("--data-root", help="The folder holding your copies of the task releases."),
+    ] = None,
+    root: Annotated[Path, typer.Option(help="The repository root.")] = Path("."),
+    name: Annotated[
+        list[str] | None, typer.Option("--name", help="Only this baseline (repeatable).")
+    ] = None,
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the CIs.")] = 1000,
+) -> None:
+    """Score the shipped baselines on every task found; write the table in baselines/README.md."""
+    from denialbench._docs import update_docs
+    from denialbench.eval._task_baselines import score_baselines_on_tasks, write_scores
+
+    record = score_baselines_on_tasks(
+        data_root, trained=root / "baselines" / "trained", names=name, n_bootstrap=bootstrap
+    )
+    path = write_scores(record, root)
+    update_docs(root)
+    skipped = ", ".join(sorted(record["skipped"])) or "none"
+    _console().print(
+        f"scored {len(record['scores'])} baseline(s) on {', '.join(record['tasks'])}; "
+        f"skipped (no copy found): {skipped}; wrote {path} and baselines/README.md",
+        highlight=False,
+    )
+
+
 # ---------------------------------------------------------------- leaderboard
 
 
@@ -473,12 +503,38 @@ def leaderboard_check(
         "leaderboard"
     ),
     board: Annotated[Path, typer.Option(help="The rendered board.")] = Path("LEADERBOARD.md"),
+    data_root: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-root",
+            help="Your copies of the task releases: transfer results are recomputed from them.",
+        ),
+    ] = None,
 ) -> None:
     """Fail if an entry no longer verifies or LEADERBOARD.md is stale."""
     from denialbench.eval import leaderboard
+    from denialbench.eval._transfer import check_transfer
 
     n = leaderboard.check(board_dir, board)
     _console().print(f"leaderboard OK: {n} entries verify and {board} is current", highlight=False)
+    for line in check_transfer(board_dir, data_root):
+        _console().print(f"task result OK: {line}", highlight=False)
+
+
+@leaderboard_app.command("add-task")
+@_handles_errors
+def leaderboard_add_task(
+    results: Annotated[Path, typer.Argument(help="Results JSON of `evaluate --task NAME --out`.")],
+    name: Annotated[str, typer.Option(help="The name of the leaderboard entry it belongs to.")],
+    board_dir: Annotated[Path, typer.Option(help="Folder of stored entries.")] = Path(
+        "leaderboard"
+    ),
+) -> None:
+    """Verify an entry's result on an external task and store it for the transfer table."""
+    from denialbench.eval._transfer import add_task_result
+
+    path = add_task_result(results, name, board_dir)
+    _console().print(f"added {path}; run `denialbench leaderboard render`", highlight=False)
 
 
 def main() -> None:

@@ -154,6 +154,12 @@ def benchmarks_text(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def task_scores_text(root: Path) -> str:
+    from denialbench.eval._task_baselines import task_scores_text as produce
+
+    return produce(root)
+
+
 _PRODUCERS: dict[str, dict[str, Callable[[Path], str]]] = {
     "README.md": {"baselines": baseline_table, "benchmarks": benchmarks_text},
     "corpus/README.md": {
@@ -162,7 +168,11 @@ _PRODUCERS: dict[str, dict[str, Callable[[Path], str]]] = {
         "checksums": checksums_text,
         "probes": probes_text,
     },
-    "baselines/README.md": {"baselines": baseline_table, "probes": probes_text},
+    "baselines/README.md": {
+        "baselines": baseline_table,
+        "probes": probes_text,
+        "tasks": task_scores_text,
+    },
 }
 
 
