@@ -57,6 +57,7 @@ def run_task_command(
     columns: str | None,
     binary: bool,
     out: Path | None,
+    report: Path | None,
     n_bootstrap: int,
     seed: int,
     trust_pickle: bool,
@@ -82,6 +83,15 @@ def run_task_command(
         "progress": not as_json,
     }
     if task == "all":
+        from denialbench.eval._predictions import PREDICTION_SUFFIXES
+
+        if model.suffix.lower() in PREDICTION_SUFFIXES:
+            raise InputError(
+                f"{model}: a predictions file answers one task's items; with --task all give a "
+                "model file, or score each task with --task NAME"
+            )
+        if report is not None:
+            raise InputError("--report takes one task; drop it with --task all")
         if split is not None:
             raise InputError("--task all scores each task's default split; drop --split")
         runs = evaluate_all_tasks(model, data_root or data, **common)
@@ -112,6 +122,10 @@ def run_task_command(
     )
     if out is not None:
         result.save(out)
+    if report is not None:
+        from denialbench.eval._report import write_report
+
+        write_report(result, report)
     if as_json:
         print_json(result.to_dict())
     else:

@@ -129,9 +129,9 @@ def read_fnc1(copy: ReleaseCopy, split: str) -> TaskItems:
     seen: set[tuple[str, str, str]] = set()
     repeated = 0
     for r in rows:
-        key = (r["Headline"], r["Body ID"].strip(), r["Stance"].strip())
-        repeated += key in seen
-        seen.add(key)
+        pair = (r["Headline"], r["Body ID"].strip(), r["Stance"].strip())
+        repeated += pair in seen
+        seen.add(pair)
     return TaskItems(
         ids=_objects([f"{split}-{i}" for i in range(1, len(rows) + 1)]),
         claim=_objects([r["Headline"] for r in rows]),

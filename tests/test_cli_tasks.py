@@ -108,3 +108,86 @@ def test_fnc1_folder_gives_native_score(cli, tmp_path):
     task = json.loads(result.output)["task"]
     assert task["native_score"] == "fnc1_relative_score"
     assert 0 <= task["scores"]["fnc1_relative_score"]["value"] <= 1
+
+
+def test_task_all_refuses_a_predictions_file(cli, tmp_path):
+    preds = tmp_path / "p.jsonl"
+    preds.write_text('{"id": "x", "label": "deny"}\n')
+    result = cli("evaluate", preds, "--task", "all")
+    assert result.exit_code == 2
+    assert "with --task all give a model file" in result.output
+
+
+def test_a_predictions_file_scores_one_task(cli, tmp_path):
+    from denialbench.eval import load_task
+
+    folder = write_emergent(tmp_path / "em")
+    ids = load_task("emergent", folder).data.id_array().tolist()
+    preds = tmp_path / "p.jsonl"
+    preds.write_text("".join(json.dumps({"id": i, "label": "deny"}) + "\n" for i in ids))
+    result = cli("evaluate", preds, "--task", "emergent", "--data", folder, "--json", "--binary")
+    assert result.exit_code == 0, result.output
+    task = json.loads(result.output)["task"]
+    assert task["scores"]["deny_recall_score"]["value"] == 1.0
+    assert task["main_score"] == "deny_f1_score"
+
+
+def test_leaderboard_add_task_check_and_render(cli, tmp_path):
+    board, board_md = tmp_path / "board", tmp_path / "LEADERBOARD.md"
+    test_result = tmp_path / "test.json"
+    assert cli("evaluate", MAJORITY, "--bootstrap", "10", "--out", test_result).exit_code == 0
+    added = cli(
+        "leaderboard",
+        "add",
+        test_result,
+        "--name",
+        "Majority",
+        "--authors",
+        "A",
+        "--url",
+        "u",
+        "--no-extra-data",
+        "--test-unseen",
+        "--board-dir",
+        board,
+        "--date",
+        "2026-01-01",
+    )
+    assert added.exit_code == 0, added.output
+    folder = write_fnc1(tmp_path / "fnc")
+    out = tmp_path / "fnc1.json"
+    assert (
+        cli(
+            "evaluate",
+            MAJORITY,
+            "--task",
+            "fnc1",
+            "--data",
+            folder,
+            "--bootstrap",
+            "10",
+            "--out",
+            out,
+        ).exit_code
+        == 0
+    )
+    added = cli("leaderboard", "add-task", out, "--name", "Majority", "--board-dir", board)
+    assert added.exit_code == 0, added.output
+    assert cli("leaderboard", "render", "--board-dir", board, "--out", board_md).exit_code == 0
+    assert "| model | test macro-F1 | fnc1 |" in board_md.read_text()
+    checked = cli(
+        "leaderboard", "check", "--board-dir", board, "--board", board_md, "--data-root", folder
+    )
+    assert checked.exit_code == 0, checked.output
+    assert "majority / fnc1: recomputed from the task's files" in checked.output
+    checked = cli("leaderboard", "check", "--board-dir", board, "--board", board_md)
+    assert "majority / fnc1: hashes and consistency" in checked.output
+    stored = board / "tasks" / "majority" / "fnc1.json"
+    edited = json.loads(stored.read_text())
+    edited["task"]["scores"]["macro_f1_score"]["value"] = 0.99
+    stored.write_text(json.dumps(edited))
+    checked = cli(
+        "leaderboard", "check", "--board-dir", board, "--board", board_md, "--data-root", folder
+    )
+    assert checked.exit_code == 1
+    assert "does not match what its predictions give" in checked.output

@@ -263,6 +263,7 @@ def evaluate_command(
             columns=columns,
             binary=binary,
             out=out,
+            report=report,
             n_bootstrap=bootstrap,
             seed=seed,
             trust_pickle=trust_pickle,
@@ -515,9 +516,11 @@ def leaderboard_check(
     from denialbench.eval import leaderboard
     from denialbench.eval._transfer import check_transfer
 
+    # task results first: an edited one is named, not only reported as a stale board
+    checked = check_transfer(board_dir, data_root)
     n = leaderboard.check(board_dir, board)
     _console().print(f"leaderboard OK: {n} entries verify and {board} is current", highlight=False)
-    for line in check_transfer(board_dir, data_root):
+    for line in checked:
         _console().print(f"task result OK: {line}", highlight=False)
 
 

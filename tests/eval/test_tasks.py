@@ -266,3 +266,11 @@ def test_denialbench_split_as_a_task_matches_evaluate():
         assert via_task[key] == plain[key]
     assert via_task["data"]["kind"] == "split"  # the leaderboard still accepts it
     assert via_task["task"]["scores"]["macro_f1_score"] == plain["metrics"]["macro_f1_score"]
+
+
+def test_results_of_schema_version_1_stay_valid(tmp_path):
+    model = ByIdModel(default="deny")
+    content = evaluate_task(model, "denialbench:test", n_bootstrap=0).to_dict()
+    content["schema_version"] = 1
+    del content["task"], content["timing"]
+    check_result(content, "old file")
