@@ -199,6 +199,30 @@ def task_block(
     }
 
 
+def _slices_over_task_labels(
+    content: dict[str, Any], task_data: TaskData, pred: np.ndarray, n_bootstrap: int, seed: int
+) -> None:
+    """Slice macro-F1 over the task's labels, on the resamples `score` drew for the slice."""
+    from denialbench.eval._metrics import K
+    from denialbench.eval._scoring import _interval, bootstrap_confusions, slice_rng
+    from denialbench.eval._task_scoring import present_macro_f1
+
+    present = np.array([LABELS.index(label) for label in task_data.task.labels])
+    flat = task_data.data.gold.astype(np.int64) * K + pred
+    for kind, slicing in task_data.data.slices.items():
+        n_cat = len(slicing.names)
+        cms = np.bincount(
+            slicing.codes.astype(np.int64) * K * K + flat, minlength=n_cat * K * K
+        ).reshape(n_cat, K, K)
+        for name, cm in zip(slicing.names, cms, strict=True):
+            if name not in content["slices"].get(kind, {}):
+                continue
+            boot = bootstrap_confusions(cm, n_bootstrap, slice_rng(seed, f"{kind}:{name}"))
+            content["slices"][kind][name]["macro_f1_score"] = _interval(
+                float(present_macro_f1(cm, present)), present_macro_f1(boot, present)
+            )
+
+
 def task_result(
     task_data: TaskData,
     pred: np.ndarray,
@@ -226,6 +250,7 @@ def task_result(
         shared.append("macro_f1_score")
     else:
         content["metrics"]["macro_f1_score"] = dict(block["scores"]["macro_f1_score"])
+        _slices_over_task_labels(content, task_data, pred, n_bootstrap, seed)
     for name in shared:
         block["scores"][name] = dict(content["metrics"][name])
     content["task"] = block

@@ -274,3 +274,22 @@ def test_results_of_schema_version_1_stay_valid(tmp_path):
     content["schema_version"] = 1
     del content["task"], content["timing"]
     check_result(content, "old file")
+
+
+def test_slices_average_over_the_task_labels_too(tmp_path):
+    from sklearn.metrics import f1_score
+
+    folder = write_rumoureval(tmp_path / "re")
+    model = ByIdModel({"201": "deny", "202": "evade", "203": "deny"}, default="confirm")
+    result = evaluate_task(model, "rumoureval2019", folder, n_bootstrap=20).to_dict()
+    twitter = [p for p in result["predictions"] if p["id"] in {"201", "202", "203", "204"}]
+    expected = f1_score(
+        [p["gold"] for p in twitter],
+        [p["label"] for p in twitter],
+        labels=["deny", "confirm", "evade"],
+        average="macro",
+        zero_division=0,
+    )
+    twitter_slice = result["slices"]["platform"]["twitter"]["macro_f1_score"]
+    assert twitter_slice["value"] == pytest.approx(expected)
+    assert twitter_slice["ci_low"] <= twitter_slice["ci_high"]
