@@ -29,7 +29,7 @@ from denialbench.eval._task_loaders import (
     read_rumoureval2019,
 )
 
-__all__ = ["TASKS", "TaskMetadata", "get_task", "task_table"]
+__all__ = ["TASKS", "TaskMetadata", "get_task", "task_table", "tasks_markdown"]
 
 
 @dataclass(frozen=True)
@@ -304,6 +304,25 @@ def task_table() -> dict[str, Any]:
         "columns": ["task", "version", "splits", "labels", "scores", "source", "citation"],
         "rows": rows,
     }
+
+
+def tasks_markdown() -> str:
+    """The registry as a Markdown table (README.md's ``tasks`` block)."""
+    lines = [
+        "| task | what | label mapping | main score | native score | published |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in TASKS.values():
+        mapping = ", ".join(
+            f"{native}→{label}" if native != label else native
+            for native, label in t.label_mapping.items()
+        )
+        lines.append(
+            f"| `{t.name}` | {t.description} | {mapping or 'given with --map'} | "
+            f"{t.main_score} over {', '.join(t.labels)} | {t.native_score or '-'} | "
+            f"{t.published} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def data_path_hint(task: TaskMetadata, split: str) -> str:

@@ -160,8 +160,18 @@ def task_scores_text(root: Path) -> str:
     return produce(root)
 
 
+def tasks_text(root: Path) -> str:
+    from denialbench.eval._tasks import tasks_markdown
+
+    return tasks_markdown()
+
+
 _PRODUCERS: dict[str, dict[str, Callable[[Path], str]]] = {
-    "README.md": {"baselines": baseline_table, "benchmarks": benchmarks_text},
+    "README.md": {
+        "baselines": baseline_table,
+        "benchmarks": benchmarks_text,
+        "tasks": tasks_text,
+    },
     "corpus/README.md": {
         "stats": stats_text,
         "agreement": agreement_text,
