@@ -293,3 +293,33 @@ def test_slices_average_over_the_task_labels_too(tmp_path):
     twitter_slice = result["slices"]["platform"]["twitter"]["macro_f1_score"]
     assert twitter_slice["value"] == pytest.approx(expected)
     assert twitter_slice["ci_low"] <= twitter_slice["ci_high"]
+
+
+def test_a_tarball_of_zips_as_rumoureval_ships(tmp_path):
+    import tarfile
+
+    root = write_rumoureval(tmp_path / "re")
+    packed = tmp_path / "packed"
+    packed.mkdir()
+    for name in ("rumoureval-2019-training-data", "rumoureval-2019-test-data"):
+        zip_folder(root / name, packed / f"{name}.zip")
+    (packed / "final-eval-key.json").write_bytes((root / "final-eval-key.json").read_bytes())
+    tarball = tmp_path / "rumoureval2019.tar.bz2"
+    with tarfile.open(tarball, "w:bz2") as archive:
+        archive.add(packed, arcname="rumoureval2019")
+    folder_task = load_task("rumoureval2019", root, "test")
+    archive_task = load_task("rumoureval2019", tarball, "test")
+    assert archive_task.data.id_array().tolist() == folder_task.data.id_array().tolist()
+    assert archive_task.files == folder_task.files
+    assert len(load_task("rumoureval2019", tarball, "train").data) == 5
+
+
+def test_emergent_conflicting_repeats_keep_the_first(tmp_path):
+    folder = write_emergent(tmp_path / "em")
+    path = folder / "url-versions-2015-06-14-clean-test.csv"
+    path.write_bytes(
+        path.read_bytes() + b"9,c1,Singer to open a bakery in Oslo,a1,Other text,for\r\n"
+    )
+    task = load_task("emergent", folder)
+    assert task.notes["conflicting_rows_dropped"] == 1
+    assert LABELS[task.data.gold[0]] == "deny"
