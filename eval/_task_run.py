@@ -112,6 +112,11 @@ def load_task(
     split = _check_split(task, split)
     start = time.perf_counter()
     if task.bundled:
+        if data is not None:
+            raise InputError(
+                f"task {task.name} is bundled and reads no --data; to score your own file "
+                "use --task pairs --data FILE"
+            )
         eval_data = load_eval_data(split)
         task_data = TaskData(task, split, eval_data, eval_data.gold.astype(np.int64), list(LABELS))
         task_data.files = {f"{split}.jsonl": eval_data.source["sha256"]}

@@ -323,3 +323,8 @@ def test_emergent_conflicting_repeats_keep_the_first(tmp_path):
     task = load_task("emergent", folder)
     assert task.notes["conflicting_rows_dropped"] == 1
     assert LABELS[task.data.gold[0]] == "deny"
+
+
+def test_a_bundled_task_refuses_data(tmp_path):
+    with pytest.raises(InputError, match="use --task pairs"):
+        load_task("denialbench:test", tmp_path)
