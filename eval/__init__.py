@@ -18,19 +18,28 @@ from denialbench.eval._metrics import (
 from denialbench.eval._result import EvaluationResult, result_schema
 from denialbench.eval._safe_loading import load_model, scan_pickle_globals
 from denialbench.eval._scoring import bootstrap_confusions, score
+from denialbench.eval._task_run import TaskData, evaluate_all_tasks, evaluate_task, load_task
+from denialbench.eval._tasks import TASKS, TaskMetadata, get_task
 
 __all__ = [
     "CONFUSION_METRICS",
     "PROBABILITY_METRICS",
+    "TASKS",
     "EvalData",
     "EvaluationResult",
+    "TaskData",
+    "TaskMetadata",
     "bootstrap_confusions",
     "compare",
     "confusion_matrix",
     "evaluate",
+    "evaluate_all_tasks",
+    "evaluate_task",
+    "get_task",
     "leaderboard",
     "load_eval_data",
     "load_model",
+    "load_task",
     "paired_bootstrap",
     "per_label_scores",
     "result_schema",

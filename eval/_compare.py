@@ -78,7 +78,7 @@ def load_scored(path: Path | str) -> tuple[dict[str, Any], str]:
         result = board_result(content)
         if result is None:
             raise InputError(f"{path}: a leaderboard entry without a test result")
-        check_result(result, str(path))
+        check_result(result, f"{path} (the test result of a leaderboard entry)")
         name = str(content["submission"].get("name") or path.stem)
         return result, name
     check_result(content, str(path))

@@ -20,9 +20,10 @@ from denialbench._errors import InputError
 __all__ = ["RESULT_SCHEMA_VERSION", "EvaluationResult", "result_schema"]
 
 #: 2 (package 0.1.0 onwards): a slice whose gold labels are all one class
-#: carries ``gold_label`` and ``accuracy_score`` only. Version 1 files stay
-#: readable; their extra slice figures are reported as stale by the leaderboard
-#: and dropped by ``denialbench leaderboard rescore``.
+#: carries ``gold_label`` and ``accuracy_score`` only, and results on external
+#: tasks carry ``data.kind`` "task" with the ``task`` and ``timing`` objects.
+#: Version 1 files stay readable; their extra slice figures are reported as
+#: stale by the leaderboard and dropped by ``denialbench leaderboard rescore``.
 RESULT_SCHEMA_VERSION = 2
 
 

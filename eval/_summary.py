@@ -24,14 +24,20 @@ def summary_tables(result: EvaluationResult) -> list[dict[str, Any]]:
     c = result.scores
     data = c["data"]
     where = f"split {data['split']}" if data["kind"] == "split" else f"file {data['path']}"
+    task = c.get("task")
+    if task is not None:
+        where = f"task {task['name']} v{task['version']} ({task['split']})"
     tables = [
         {
             "title": f"DenialBench: {c['model'].get('path') or c['model'].get('class')} on {where} "
-            f"({data['n_items']} items, corpus {c['corpus_version']})",
+            f"({data['n_items']} items"
+            + (f", corpus {c['corpus_version']})" if c["corpus_version"] else ")"),
             "columns": ["metric", "value  [95% CI]"],
             "rows": [[name, _fmt(m)] for name, m in c["metrics"].items()],
         }
     ]
+    if task is not None:
+        tables.append(_task_table(task, c.get("timing")))
     tables.append(
         {
             "title": "Per label",
@@ -77,6 +83,26 @@ def summary_tables(result: EvaluationResult) -> list[dict[str, Any]]:
             }
         )
     return tables
+
+
+def _task_table(task: dict[str, Any], timing: dict[str, float] | None) -> dict[str, Any]:
+    """The task's own scores: main and native marked, labels averaged over named."""
+
+    def role(name: str) -> str:
+        return ", ".join(r for r in ("main", "native") if name == task[f"{r}_score"])
+
+    timed = ""
+    if timing:
+        timed = (
+            f"; read {timing.get('read_seconds', 0):.2f} s, model "
+            f"{timing.get('model_seconds', 0):.2f} s"
+        )
+    return {
+        "title": f"Task {task['name']} ({task['view']} view; macro-F1 over "
+        f"{', '.join(task['labels'])}{timed})",
+        "columns": ["score", "value  [95% CI]", "role"],
+        "rows": [[name, _fmt(m), role(name)] for name, m in task["scores"].items()],
+    }
 
 
 def print_summary(result: EvaluationResult, console: Any) -> None:

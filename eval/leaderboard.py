@@ -362,6 +362,9 @@ def render(board_dir: Path | str = "leaderboard") -> str:
         out.append("")
     if not by_version:
         out += ["No entries yet.", ""]
+    from denialbench.eval._transfer import transfer_lines  # empty when no task results
+
+    out += transfer_lines(board_dir, [row for group in by_version.values() for row in group])
     out += [
         "## How to submit",
         "",

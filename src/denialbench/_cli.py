@@ -333,13 +333,63 @@ def evaluate_command(
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 0,
     trust_pickle: TrustPickle = False,
     trust_type: TrustType = None,
+    task: Annotated[
+        str | None,
+        typer.Option(
+            help="A registered task (`denialbench tasks`), or 'all'. External tasks read your "
+            "copy of the release given with --data (a directory or an archive)."
+        ),
+    ] = None,
+    data_root: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir", "--data-root", help="With --task all: the folder holding your copies."
+        ),
+    ] = None,
+    label_map: Annotated[
+        str | None,
+        typer.Option(
+            "--map",
+            help="With --task pairs: map your labels, e.g. 'against=deny,for=confirm'.",
+        ),
+    ] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option(help="With --task pairs: your columns, e.g. 'claim=headline,response=body'."),
+    ] = None,
+    binary: Annotated[
+        bool, typer.Option("--binary", help="Rank by the deny-vs-rest view (deny F1).")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Score a model or a predictions file on a split, with bootstrap CIs."""
+    """Score a model or a predictions file on a split or a task, with bootstrap CIs."""
     from denialbench.eval import evaluate
     from denialbench.eval._misclassified import check_errors_path, write_misclassified
     from denialbench.eval._summary import print_summary
 
+    if task is not None:
+        from denialbench.eval._task_cli import run_task_command
+
+        run_task_command(
+            model,
+            task=task,
+            split=split if split != "test" else None,
+            data=data,
+            data_root=data_root,
+            label_map=label_map,
+            columns=columns,
+            binary=binary,
+            out=out,
+            report=report_dir,
+            n_bootstrap=bootstrap,
+            seed=seed,
+            trust_pickle=trust_pickle,
+            trusted_types=trust_type or [],
+            as_json=as_json,
+            console=_console(),
+            print_json=_print_json,
+        )
+        return
     # output paths are checked first: a bad one must not cost a whole evaluation
     check_output_file(out, "--out", (".json",))
     check_output_dir(report_dir, "--report-dir")
@@ -367,6 +417,18 @@ def evaluate_command(
         _print_json(result.to_dict())
     else:
         print_summary(result, _console())
+
+
+@app.command("tasks", epilog=examples("denialbench tasks", "denialbench tasks --json"))
+@_handles_errors
+def tasks_command(as_json: JsonFlag = False) -> None:
+    """List the tasks: DenialBench's splits and the external stance datasets."""
+    from denialbench.eval._tasks import TASKS, task_table
+
+    if as_json:
+        _print_json([t.to_dict() for t in TASKS.values()])
+    else:
+        _print_tables([task_table()])
 
 
 @app.command("compare", epilog=examples("denialbench compare results_a.json results_b.json --json"))
@@ -513,6 +575,42 @@ def baselines_train(
         )
 
 
+@baselines_app.command(
+    "score-tasks", epilog=examples("denialbench baselines score-tasks --data-root ~/stance-data")
+)
+@_handles_errors
+def baselines_score_tasks(
+    data_root: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir", "--data-root", help="The folder holding your copies of the task releases."
+        ),
+    ] = None,
+    repo_dir: Annotated[
+        Path, typer.Option("--repo-dir", help="The repository checkout folder to write into.")
+    ] = Path("."),
+    name: Annotated[
+        list[str] | None, typer.Option("--name", help="Only this baseline (repeatable).")
+    ] = None,
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the CIs.")] = 1000,
+) -> None:
+    """Score the shipped baselines on every task found; write the table in baselines/README.md."""
+    from denialbench._docs import update_docs
+    from denialbench.eval._task_baselines import score_baselines_on_tasks, write_scores
+
+    record = score_baselines_on_tasks(
+        data_root, trained=repo_dir / "baselines" / "trained", names=name, n_bootstrap=bootstrap
+    )
+    path = write_scores(record, repo_dir)
+    update_docs(repo_dir)
+    skipped = ", ".join(sorted(record["skipped"])) or "none"
+    say(
+        _console(),
+        f"scored {len(record['scores'])} baseline(s) on {', '.join(record['tasks'])}; "
+        f"skipped (no copy found): {skipped}; wrote {path} and baselines/README.md",
+    )
+
+
 # ---------------------------------------------------------------- leaderboard
 
 
@@ -597,10 +695,21 @@ def leaderboard_render(
 def leaderboard_check(
     leaderboard_dir: LeaderboardDir = Path("leaderboard"),
     board: Annotated[Path, typer.Option(help="The rendered board.")] = Path("LEADERBOARD.md"),
+    data_root: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            "--data-root",
+            help="Your copies of the task releases: transfer results are recomputed from them.",
+        ),
+    ] = None,
 ) -> None:
     """Fail if an entry no longer verifies or LEADERBOARD.md is stale."""
     from denialbench.eval import leaderboard
+    from denialbench.eval._transfer import check_transfer
 
+    # task results first: an edited one is named, not only reported as a stale board
+    checked = check_transfer(leaderboard_dir, data_root)
     found = leaderboard.check(leaderboard_dir, board)
     console = _console()
     for line in found.stale:
@@ -614,6 +723,8 @@ def leaderboard_check(
             else ""
         ),
     )
+    for line in checked:
+        say(console, f"task result OK: {line}")
 
 
 @leaderboard_app.command(
@@ -633,6 +744,32 @@ def leaderboard_rescore(leaderboard_dir: LeaderboardDir = Path("leaderboard")) -
         f"{len(rewritten)} entr{'y' if len(rewritten) == 1 else 'ies'} rewritten; "
         "now run `denialbench leaderboard render`",
     )
+
+
+@leaderboard_app.command(
+    "add-task",
+    epilog=examples(
+        "denialbench evaluate model.skops --task emergent --data emergent/ --out emergent.json",
+        "denialbench leaderboard add-task emergent.json --name 'My model'",
+    ),
+)
+@_handles_errors
+def leaderboard_add_task(
+    results: Annotated[
+        Path,
+        typer.Argument(help="Results JSON of `evaluate --task NAME --out`.", show_default=False),
+    ],
+    name: Annotated[
+        str,
+        typer.Option(help="The name of the leaderboard entry it belongs to.", show_default=False),
+    ],
+    leaderboard_dir: LeaderboardDir = Path("leaderboard"),
+) -> None:
+    """Verify an entry's result on an external task and store it for the transfer table."""
+    from denialbench.eval._transfer import add_task_result
+
+    path = add_task_result(results, name, leaderboard_dir)
+    say(_console(), f"added {path}; run `denialbench leaderboard render`")
 
 
 def main() -> None:

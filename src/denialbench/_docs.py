@@ -155,15 +155,35 @@ def benchmarks_text(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def task_scores_text(root: Path) -> str:
+    from denialbench.eval._task_baselines import task_scores_text as produce
+
+    return produce(root)
+
+
+def tasks_text(root: Path) -> str:
+    from denialbench.eval._tasks import tasks_markdown
+
+    return tasks_markdown()
+
+
 _PRODUCERS: dict[str, dict[str, Callable[[Path], str]]] = {
-    "README.md": {"baselines": baseline_table, "benchmarks": benchmarks_text},
+    "README.md": {
+        "baselines": baseline_table,
+        "benchmarks": benchmarks_text,
+        "tasks": tasks_text,
+    },
     "corpus/README.md": {
         "stats": stats_text,
         "agreement": agreement_text,
         "checksums": checksums_text,
         "probes": probes_text,
     },
-    "baselines/README.md": {"baselines": baseline_table, "probes": probes_text},
+    "baselines/README.md": {
+        "baselines": baseline_table,
+        "probes": probes_text,
+        "tasks": task_scores_text,
+    },
 }
 
 

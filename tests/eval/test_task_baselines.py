@@ -1,0 +1,46 @@
+"""The baselines' transfer table: generated from a record, tested on the fixtures."""
+
+from __future__ import annotations
+
+from task_fixtures import write_emergent, write_fnc1, write_rumoureval
+
+from denialbench.eval._task_baselines import (
+    score_baselines_on_tasks,
+    task_scores_markdown,
+    task_scores_text,
+    write_scores,
+)
+
+
+def test_the_table_generator_on_the_fixtures(tmp_path):
+    root = tmp_path / "copies"
+    write_fnc1(root / "fnc1")
+    write_emergent(root / "emergent")
+    write_rumoureval(root / "rumoureval")
+    record = score_baselines_on_tasks(
+        root, names=["majority", "cue_rules"], n_bootstrap=10, today="2026-01-02"
+    )
+    assert set(record["tasks"]) == {"denialbench:test", "fnc1", "emergent", "rumoureval2019"}
+    assert not record["skipped"]
+    assert set(record["scores"]) == {"majority", "cue_rules"}
+    assert set(record["scores"]["majority"]["fnc1"]) == {"macro_f1_score", "fnc1_relative_score"}
+    text = task_scores_markdown(record)
+    assert "Scored on 2026-01-02" in text
+    assert "| baseline | denialbench:test macro_f1 | fnc1 macro_f1 | fnc1 fnc1_relative |" in text
+    assert text.count("\n| majority |") == 1 and text.count("\n| cue_rules |") == 1
+    assert record["tasks"]["fnc1"]["sha256"][:16] in text
+    assert "No external task data" not in text
+    write_scores(record, tmp_path)
+    assert task_scores_text(tmp_path) == text
+
+
+def test_without_copies_the_table_says_so(tmp_path):
+    record = score_baselines_on_tasks(None, names=["majority"], n_bootstrap=0, today="2026-01-02")
+    assert set(record["skipped"]) == {"fnc1", "emergent", "rumoureval2019"}
+    text = task_scores_markdown(record)
+    assert "No external task data was found" in text
+    assert "Not scored (no copy found): emergent, fnc1, rumoureval2019." in text
+
+
+def test_no_record_yet(tmp_path):
+    assert "No task scores recorded yet" in task_scores_text(tmp_path)
