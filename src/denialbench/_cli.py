@@ -37,6 +37,12 @@ baselines_app = typer.Typer(
 leaderboard_app = typer.Typer(
     help="Verified submissions and LEADERBOARD.md.", no_args_is_help=True, rich_markup_mode=None
 )
+real_app = typer.Typer(
+    help="DenialBench-Real: exchanges from White House press briefings (maintainers).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+corpus_app.add_typer(real_app, name="real")
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(baselines_app, name="baselines")
 app.add_typer(leaderboard_app, name="leaderboard")
@@ -183,6 +189,30 @@ def corpus_agreement(
         _print_json(result)
     else:
         _print_tables(agreement_tables(result))
+
+
+# ---------------------------------------------------------------- corpus real
+
+
+@real_app.command("extract")
+@_handles_errors
+def real_extract(
+    wh_briefings: Annotated[
+        Path, typer.Option(help="The wh-briefings repository (a bare git dir or a folder).")
+    ],
+    obama_briefings: Annotated[
+        Path,
+        typer.Option(help="The 2009-2016 briefings repository (a bare git dir or a folder)."),
+    ],
+    out: Annotated[Path, typer.Option(help="Where candidates.jsonl goes.")] = Path(
+        "corpus/sources/real"
+    ),
+    limit: Annotated[int, typer.Option(min=1, help="Keep at most this many candidates.")] = 3500,
+) -> None:
+    """Parse both briefing collections and write the candidate pool."""
+    from denialbench.corpus._real_pool import write_candidate_pool
+
+    _print_json(write_candidate_pool(wh_briefings, obama_briefings, out, limit=limit))
 
 
 # ---------------------------------------------------------------- evaluate
