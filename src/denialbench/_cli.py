@@ -215,6 +215,56 @@ def real_extract(
     _print_json(write_candidate_pool(wh_briefings, obama_briefings, out, limit=limit))
 
 
+CorpusRoot = Annotated[Path, typer.Option(help="The corpus folder of a checkout.")]
+
+
+@real_app.command("items")
+@_handles_errors
+def real_items(root: CorpusRoot = Path("corpus")) -> None:
+    """Write items.jsonl and the blind to_annotate.jsonl from verified extractions."""
+    from denialbench.corpus._real_build import write_items
+
+    summary = write_items(root)
+    problems = summary.pop("extraction_problems")
+    _print_json({**summary, "extraction_problems": len(problems)})
+    for problem in problems[:200]:
+        _console(stderr=True).print(f"  - {problem}", markup=False, highlight=False)
+
+
+@real_app.command("build")
+@_handles_errors
+def real_build(root: CorpusRoot = Path("corpus")) -> None:
+    """Write data/real_*.jsonl from the items, annotations and adjudication."""
+    from denialbench.corpus._real_build import build_real
+
+    summary = build_real(root)
+    problems = summary.pop("problems")
+    _print_json({**summary, "problems": len(problems)})
+    if problems:
+        _console(stderr=True).print(
+            f"{len(problems)} source line(s) left out; `denialbench corpus real validate` "
+            "lists them",
+            highlight=False,
+        )
+
+
+@real_app.command("validate")
+@_handles_errors
+def real_validate(root: CorpusRoot = Path("corpus"), as_json: JsonFlag = False) -> None:
+    """Check extractions, annotations and the real split files (exit 2 on a failure)."""
+    from denialbench.corpus._real_checks import validate_real
+
+    summary = validate_real(root)
+    if as_json:
+        _print_json(summary)
+        return
+    _console().print(
+        f"DenialBench-Real OK: {summary['items']} items, {summary['ambiguous']} ambiguous, "
+        f"{summary['constructed']} constructed, Fleiss' kappa {summary['fleiss_kappa']}",
+        highlight=False,
+    )
+
+
 # ---------------------------------------------------------------- evaluate
 
 
@@ -229,7 +279,9 @@ def evaluate_command(
             "allowlist unless --trust-pickle is given."
         ),
     ],
-    split: Annotated[str, typer.Option(help="test or validation.")] = "test",
+    split: Annotated[
+        str, typer.Option(help="test, validation, real_test or real_validation.")
+    ] = "test",
     data: Annotated[
         Path | None, typer.Option(help="Evaluate on your own JSONL/CSV in the corpus schema.")
     ] = None,

@@ -1,0 +1,108 @@
+"""`corpus real validate`: the real splits and their sources, checked end to end.
+
+Every failure is one line naming the file, the line and the item or exchange
+id; any failure exits 2 (the sources or the built files need fixing):
+
+* extraction lines that fail the span or claim check, annotation lines with a
+  bad label, id or annotator, items that no longer match their extraction;
+* records that break the real schema or sit in the wrong split file;
+* a response that is not an exact span of its reply turn (after whitespace
+  normalisation) in candidates.jsonl;
+* a briefing, or an id, in two splits;
+* split files that differ from what `corpus real build` would write now, or
+  from the SHA-256 in ``real_checksums.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from denialbench._errors import RecordError
+from denialbench.corpus._io import iter_jsonl, sha256_file
+from denialbench.corpus._real_build import assemble, read_sources
+from denialbench.corpus._real_extractions import RealDataError, response_in_reply
+from denialbench.corpus._real_schema import REAL_SPLITS, check_real_record
+from denialbench.corpus._real_selection import exchange_id
+
+__all__ = ["validate_real"]
+
+
+def _check_file(
+    path: Path,
+    split: str,
+    candidates: dict[str, dict[str, Any]],
+    briefing_split: dict[str, str],
+    id_where: dict[str, str],
+    problems: list[str],
+) -> list[dict[str, Any]]:
+    records = []
+    for number, record in iter_jsonl(path):
+        where = f"{path}:{number}"
+        try:
+            check_real_record(record, where)
+        except RecordError as exc:
+            problems.append(str(exc))
+            continue
+        item = record["id"]
+        if record["split"] != split:
+            problems.append(f"{where}: {item}: says split {record['split']!r} in the {split} file")
+        if item in id_where:
+            problems.append(f"{where}: {item}: id also at {id_where[item]}")
+        id_where[item] = where
+        first = briefing_split.setdefault(record["briefing_id"], split)
+        if first != split:
+            problems.append(
+                f"{where}: {item}: briefing {record['briefing_id']} ({record['source_url']}) "
+                f"is in both {first} and {split}"
+            )
+        reply = candidates.get(exchange_id(record["source_url"], record["response_turn"] - 1))
+        if reply is None or not response_in_reply(record["response"], reply["reply"]):
+            problems.append(
+                f"{where}: {item}: the response is not an exact span of reply turn "
+                f"{record['response_turn']} of {record['source_url']}"
+            )
+        records.append(record)
+    return records
+
+
+def validate_real(root: Path | str) -> dict[str, Any]:
+    """Check the real splits of the corpus folder ``root``; raise on any failure.
+
+    Returns the summary of :func:`assemble` when everything holds.
+    """
+    root = Path(root)
+    sources = read_sources(root)
+    problems = list(sources.problems)
+    expected, summary = assemble(sources)
+    data = root / "data"
+    briefing_split: dict[str, str] = {}
+    id_where: dict[str, str] = {}
+    recorded = {}
+    checksums = data / "real_checksums.json"
+    if checksums.exists():
+        recorded = json.loads(checksums.read_text("utf-8")).get("sha256", {})
+    by_split: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for split in REAL_SPLITS:
+        path = data / f"{split}.jsonl"
+        if not path.exists():
+            problems.append(f"{path}: missing; run `denialbench corpus real build`")
+            continue
+        by_split[split] = _check_file(
+            path, split, sources.candidates, briefing_split, id_where, problems
+        )
+        if by_split[split] != expected[split]:
+            problems.append(
+                f"{path}: differs from what the sources give now; "
+                "run `denialbench corpus real build`"
+            )
+        if recorded.get(split) != sha256_file(path):
+            problems.append(f"{path}: SHA-256 differs from {checksums}; run `corpus real build`")
+    if problems:
+        raise RealDataError(
+            f"DenialBench-Real: {len(problems)} problem(s); each line names the file, line and id",
+            problems,
+        )
+    return summary
