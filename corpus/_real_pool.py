@@ -76,9 +76,19 @@ def write_candidate_pool(
     }
     counts: dict[str, Counter[str]] = {}
     pool: list[dict[str, Any]] = []
+    seen_urls: set[str] = set()
     for source, briefings in (("wh-briefings", wh_briefings), ("obama-briefings", obama_briefings)):
         counts[source] = Counter()
-        pool.extend(candidates(briefings, resolvers, counts[source]))
+        # The 2009-2016 index pages list some briefings twice (a listing that
+        # shifted while it was paged through): one URL, one briefing.
+        unique = []
+        for briefing in briefings:
+            if briefing.source_url in seen_urls:
+                counts[source]["duplicate_briefing_url"] += 1
+                continue
+            seen_urls.add(briefing.source_url)
+            unique.append(briefing)
+        pool.extend(candidates(unique, resolvers, counts[source]))
     kept = _keep(pool, limit)
     kept.sort(key=lambda c: (c["date"], c["source_url"], c["question_turn"]))
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -120,9 +120,9 @@ _COMPILED = tuple(
 # are kept; only the self-introduction goes.
 _NAME = r"[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){0,3}"
 _SELF_INTRO = re.compile(
-    r"(^|(?<=[.!?]\s))(?:(?:Hi|Hello|Hey|Yes|Yeah),?\s+)?"
-    r"(?:this is|it's|it’s|I'm|I’m|my name is)\s+"
-    rf"{_NAME}\s*(?:,\s*|\s+)(?:with|from|of|at|for)\s+[^.?!]{{1,60}}[.!]\s*"
+    r"(^|(?<=[.!?]\s))(?i:(?:hi|hello|hey|yes|yeah),?\s+)?"
+    r"(?i:this is|it's|it’s|i'm|i’m|my name is)\s+"
+    rf"{_NAME}\s*(?:,\s*|\s+)(?i:with|from|of|at|for)\s+[^.?!]{{1,60}}[.!]\s*"
 )
 _NAME_OUTLET_DASH = re.compile(
     rf"^((?:(?:Thank you|Thanks)[^.]{{0,20}}\.\s+)?){_NAME},\s+[^.?!—\-]{{1,40}}\s*(?:--|—)\s*"
