@@ -200,3 +200,86 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
     return path
+
+
+# (question start, claim, response span) for each fixture exchange
+EXTRACTIONS = [
+    (
+        "Thank you. There are reports",
+        "Reports say the agency is closing its office in Springfield.",
+        "No, that is not accurate. The office stays open.",
+    ),
+    (
+        "Can you confirm reports",
+        "Reports say the President will travel to Ottawa next week.",
+        "I don’t have any travel to announce at this time.",
+    ),
+    (
+        "Is it true that the pipeline",
+        "Reports say the pipeline review was delayed by a week.",
+        "Yes, it was delayed by a week, and we will have more to say soon.",
+    ),
+    (
+        "There have been allegations",
+        "It has been alleged that the embassy ignored two warnings.",
+        "We reject that allegation entirely — the warnings were acted on the same day.",
+    ),
+    (
+        "According to the Daily Example",
+        "The Daily Example reported that the governor called the President about the flood.",
+        "I can confirm that they spoke this morning.",
+    ),
+    ("Is it true that the bridge", None, None),  # skipped by the extractor
+]
+LABEL_VOTES = {
+    "Thank you. There are reports": ["deny", "deny", "deny"],
+    "Can you confirm reports": ["evade", "evade", "deny"],
+    "Is it true that the pipeline": ["confirm", "confirm", "confirm"],
+    "There have been allegations": ["deny", "evade", "confirm"],  # no 2/3 majority
+    "According to the Daily Example": ["confirm", "confirm", "evade"],
+}
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def by_question_start(root: Path) -> dict[str, dict]:
+    """The fixture candidates keyed by the start of their question."""
+    candidates = _rows(root / "sources" / "real" / "candidates.jsonl")
+    return {
+        start: next(c for c in candidates if c["question"].startswith(start))
+        for start, _, _ in EXTRACTIONS
+    }
+
+
+def make_real_root(tmp_path: Path) -> Path:
+    """A corpus folder with candidates, extractions, items and three annotators' labels."""
+    from denialbench.corpus._real_build import write_items
+    from denialbench.corpus._real_pool import write_candidate_pool
+
+    root = tmp_path / "corpus"
+    write_candidate_pool(
+        write_wh_repo(tmp_path / "wh"), write_obama_repo(tmp_path / "ob"), root / "sources" / "real"
+    )
+    by_start = by_question_start(root)
+    rows = []
+    for start, claim, response in EXTRACTIONS:
+        item_id = by_start[start]["id"]
+        if claim is None:
+            rows.append({"id": item_id, "skip": "the reply does not address a claim"})
+        else:
+            rows.append({"id": item_id, "claim": claim, "response": response})
+    write_jsonl(root / "sources" / "real" / "extractions" / "batch1.jsonl", rows)
+    write_items(root)
+    items = _rows(root / "sources" / "real" / "items.jsonl")
+    annotations = []
+    for item in items:
+        start = next(s for s, c in by_start.items() if c["id"] == item["claim_exchange"])
+        votes = LABEL_VOTES[start] if not item["constructed"] else ["unrelated"] * 3
+        for annotator, label in zip(("a1", "a2", "a3"), votes, strict=True):
+            annotations.append(
+                {"id": item["id"], "annotator": annotator, "label": label, "subtype": None}
+            )
+    write_jsonl(root / "sources" / "real" / "annotations" / "all.jsonl", annotations)
+    return root
