@@ -176,13 +176,7 @@ def _frame(records: list[dict[str, Any]], real: bool = False) -> pd.DataFrame:
     import pandas as pd
 
     if real:
-        # every label gets a count (0 when no annotator chose it): one fixed struct
-        records = [
-            {**r, "annotations": {name: r["annotations"].get(name, 0) for name in LABELS}}
-            for r in records
-        ]
-        frame = pd.DataFrame.from_records(records, columns=list(real_features()))
-        return frame
+        return pd.DataFrame.from_records(records, columns=list(real_features()))
     frame = pd.DataFrame.from_records(records)
     for optional in ("source_url", "source"):
         if optional not in frame:

@@ -150,7 +150,8 @@ def gold_labels(
             subtypes.pop(None, None)
             if subtypes and SUBTYPES[label]:
                 subtype = _top(subtypes, SUBTYPES[label])
-        counts = {name: votes[name] for name in LABELS if votes[name]}
+        # every label gets a count, 0 included: one shape for load() and datasets
+        counts = {name: votes[name] for name in LABELS}
         gold[item_id] = Gold(counts, label, subtype, ambiguous, reason)
     return gold
 

@@ -77,9 +77,9 @@ def real_record_schema() -> dict[str, Any]:
             "subtype": {"type": ["string", "null"]},
             "annotations": {
                 "type": "object",
-                "propertyNames": {"enum": list(LABELS)},
-                "additionalProperties": {"type": "integer", "minimum": 1},
-                "minProperties": 1,
+                "required": list(LABELS),
+                "additionalProperties": False,
+                "properties": {name: {"type": "integer", "minimum": 0} for name in LABELS},
             },
             "ambiguous": {"type": "boolean"},
             "adjudication": {"type": ["string", "null"]},

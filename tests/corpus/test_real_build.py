@@ -132,7 +132,8 @@ def test_gold_majority_ambiguity_and_adjudication():
     }
     gold = gold_labels(rows, {"d": {"label": "confirm", "subtype": None, "reason": "said yes"}})
     assert gold["a"].label == "deny" and gold["a"].subtype == "explicit"
-    assert gold["a"].counts == {"deny": 2, "evade": 1} and not gold["a"].ambiguous
+    assert gold["a"].counts == {"deny": 2, "confirm": 0, "evade": 1, "unrelated": 0}
+    assert not gold["a"].ambiguous
     assert gold["b"].ambiguous
     assert "c" not in gold
     assert gold["d"].label == "confirm" and gold["d"].adjudication == "said yes"
@@ -208,6 +209,7 @@ def test_build_then_validate(real_root):
         "deny": 1,
         "confirm": 1,
         "evade": 1,
+        "unrelated": 0,
     }
     assert allegation["speaker"] == "Chris Poe"
     assert allegation["question"].startswith("There have been allegations")

@@ -33,7 +33,7 @@ def test_load_real_config_as_pandas(real_data):
     test = frames["real_test"]
     assert len(test) > 0 and len(frames["real_train"]) == 0
     assert {"speaker", "question", "source_url", "annotations", "ambiguous"} <= set(test)
-    # every label has a count in the loaded frame, 0 when nobody chose it
+    # every label has a count, 0 when nobody chose it
     assert all(set(a) == {"deny", "confirm", "evade", "unrelated"} for a in test["annotations"])
 
 
