@@ -29,14 +29,12 @@ SOURCES: dict[str, dict[str, str]] = {
     "wh-briefings": {
         "repository": "https://github.com/brian14708/wh-briefings",
         "files": "press-briefings/YYYY-MM/*.md",
-        "period": "2021-01 to 2025-01",
         "licence": "CC0 1.0 (the repository); the transcripts are works of the "
         "US federal government, in the public domain (17 U.S.C. 105)",
     },
     "obama-briefings": {
         "repository": "https://github.com/RIstiaque/Country-Counting-from-Press-Briefings",
         "files": "pressBriefings/N.html, URLs and dates from indexPages/N.html",
-        "period": "2009-01 to 2016-08",
         "licence": "no licence file; the transcripts are works of the US federal "
         "government, in the public domain (17 U.S.C. 105); only the transcript "
         "text is used, none of the repository's code",
@@ -97,6 +95,7 @@ def write_candidate_pool(
         "sources": {
             name: {
                 **SOURCES[name],
+                "period": f"{min(b.date for b in briefings)} to {max(b.date for b in briefings)}",
                 "commit": repo.commit,
                 "briefings": len(briefings),
                 "exchanges": counts[name]["exchanges"],

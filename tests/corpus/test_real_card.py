@@ -53,3 +53,22 @@ def test_hf_load_dataset_reads_the_real_config(repo, tmp_path):
     assert set(ds) == set(REAL_SPLITS)
     assert len(ds["real_test"]) == len(records)
     assert ds["real_test"].features == real_features()
+
+
+def test_card_figures_come_from_the_files(tmp_path):
+    from denialbench.corpus._real_stats import real_markdown
+
+    root = make_real_root(tmp_path)
+    assert "No real items are built yet" in real_markdown(root)
+    summary = build_real(root)
+    text = real_markdown(root)
+    assert f"{summary['items']} items; {summary['ambiguous']} ambiguous" in text
+    assert "| wh-briefings |" in text and "| do_you_deny |" in text
+
+
+def test_card_real_block_is_current(repo):
+    from denialbench._docs import real_text
+
+    card = (repo / "corpus" / "README.md").read_text("utf-8")
+    block = card.split("<!-- BEGIN GENERATED: real -->\n")[1].split("<!-- END GENERATED")[0]
+    assert block == real_text(repo)
