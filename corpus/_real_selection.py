@@ -35,6 +35,9 @@ __all__ = [
 
 #: A longer reply is a statement or a speech, not one answer.
 MAX_REPLY_WORDS = 400
+# Another speaker's turn inside a turn: "... after that. Q The President said"
+# or "... MR. GIBBS: I think": the source HTML joined two turns with a <br>.
+_EMBEDDED_TURN = re.compile(r"[.?!\-—]\s+Q\s+[A-Z]|\b(?:MR|MS|MRS|DR)\.\s[A-Z][A-Z'’\-]+:")
 # A reply this short that ends in a dash was interrupted before it said anything.
 _MIN_CUT_OFF_WORDS = 8
 #: Shortest question that can carry a claim.
@@ -184,6 +187,9 @@ def candidates(
             patterns = match_pattern(text)
             if not patterns:
                 counts["no_pattern"] += 1
+                continue
+            if _EMBEDDED_TURN.search(reply.text) or _EMBEDDED_TURN.search(text):
+                counts["turns_run_together"] += 1  # the transcript lost a paragraph break
                 continue
             words = len(reply.text.split())
             if words > MAX_REPLY_WORDS:

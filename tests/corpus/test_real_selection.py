@@ -153,3 +153,26 @@ def test_provenance_records_the_commit_of_a_git_snapshot(tmp_path):
     assert provenance["sources"]["obama-briefings"]["commit"] is None
     on_disk = json.loads((tmp_path / "out" / "provenance.json").read_text())
     assert on_disk == provenance
+
+
+def test_turns_run_together_are_left_out():
+    from collections import Counter
+
+    from denialbench.corpus._briefings import Briefing, split_turns
+    from denialbench.corpus._real_selection import candidates
+    from denialbench.corpus._speakers import SpeakerResolver
+
+    turns = split_turns(
+        [
+            "Q  Is it true that the depot will close next month?",
+            "MR. POE:  I would not say so. Q  And on the budget, is it true it grows?",
+            "Q  Can you confirm reports that the depot will close?",
+            "MR. POE:  No.",
+        ]
+    )
+    briefing = Briefing("obama-briefings", "0.html", "2011-05-06", "T", "https://x.gov/b", turns)
+    counts: Counter[str] = Counter()
+    resolvers = {"obama-briefings": SpeakerResolver([])}
+    kept = list(candidates([briefing], resolvers, counts))
+    assert [c["reply"] for c in kept] == ["No."]
+    assert counts["turns_run_together"] == 1
