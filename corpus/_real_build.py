@@ -40,6 +40,7 @@ from denialbench.corpus._real_annotations import (
 )
 from denialbench.corpus._real_extractions import Extraction, read_extractions
 from denialbench.corpus._real_schema import REAL_SPLITS
+from denialbench.corpus._version import CORPUS_VERSION
 
 __all__ = [
     "CONSTRUCTED_SHARE",
@@ -295,6 +296,7 @@ def build_real(root: Path | str) -> dict[str, Any]:
     data = root / "data"
     for split, records in by_split.items():
         write_jsonl(data / f"{split}.jsonl", records)
+    summary["version"] = CORPUS_VERSION
     summary["sha256"] = {s: sha256_file(data / f"{s}.jsonl") for s in REAL_SPLITS}
     atomic_write_text(data / "real_checksums.json", json.dumps(summary, indent=2) + "\n")
     return {**summary, "problems": sources.problems}
