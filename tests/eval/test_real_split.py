@@ -93,3 +93,19 @@ def test_cli_rejects_an_unknown_split(cli, tmp_path):
     done = cli("evaluate", preds, "--split", "real_tset")
     assert done.exit_code == 2
     assert "real_test" in done.output
+
+
+def test_compare_on_real_test_leaves_out_the_ambiguous_items(real_data, tmp_path):
+    from denialbench.eval._compare import compare
+
+    records = [r for _, r in iter_jsonl(real_data / "real_test.jsonl")]
+    paths = []
+    for name, label in (("a", "deny"), ("b", "evade")):
+        preds = write_jsonl(
+            tmp_path / f"{name}.jsonl", [{"id": r["id"], "label": label} for r in records]
+        )
+        out = tmp_path / f"{name}.json"
+        evaluate(preds, "real_test", n_bootstrap=10).save(out)
+        paths.append(out)
+    compared = compare(*paths, n_bootstrap=50)
+    assert compared["n_items"] == len(records) - 1
