@@ -27,7 +27,7 @@ from denialbench.corpus._real_extractions import RealDataError, response_in_repl
 from denialbench.corpus._real_schema import REAL_SPLITS, check_real_record
 from denialbench.corpus._real_selection import exchange_id
 
-__all__ = ["validate_real"]
+__all__ = ["candidates_against_transcripts", "validate_real"]
 
 
 def _check_file(
@@ -68,14 +68,50 @@ def _check_file(
     return records
 
 
-def validate_real(root: Path | str) -> dict[str, Any]:
+def candidates_against_transcripts(
+    candidates: dict[str, dict[str, Any]], wh_dir: Path, obama_dir: Path
+) -> list[str]:
+    """Problems where a candidate's question or reply is not its transcript's turn."""
+    from denialbench.corpus._briefing_sources import (
+        SourceRepo,
+        read_obama_briefings,
+        read_wh_briefings,
+    )
+    from denialbench.corpus._real_selection import strip_reporter
+
+    briefings = read_wh_briefings(SourceRepo.open(wh_dir))
+    briefings += read_obama_briefings(SourceRepo.open(obama_dir))[0]
+    turns = {}
+    for briefing in briefings:
+        for turn in briefing.turns:
+            turns.setdefault(exchange_id(briefing.source_url, turn.index), turn)
+    problems = []
+    for item_id, candidate in candidates.items():
+        asked = turns.get(item_id)
+        reply = turns.get(exchange_id(candidate["source_url"], candidate["question_turn"] + 1))
+        if asked is None or reply is None:
+            problems.append(f"candidates.jsonl: {item_id}: no such turn in the transcripts")
+        elif reply.text != candidate["reply"]:
+            problems.append(f"candidates.jsonl: {item_id}: 'reply' differs from the transcript")
+        elif strip_reporter(asked.text) != candidate["question"]:
+            problems.append(f"candidates.jsonl: {item_id}: 'question' differs from the transcript")
+    return problems
+
+
+def validate_real(
+    root: Path | str, *, transcripts: tuple[Path, Path] | None = None
+) -> dict[str, Any]:
     """Check the real splits of the corpus folder ``root``; raise on any failure.
 
+    With ``transcripts`` (the wh-briefings and 2009-2016 folders), every
+    candidate's question and reply are also checked against the transcripts.
     Returns the summary of :func:`assemble` when everything holds.
     """
     root = Path(root)
     sources = read_sources(root)
     problems = list(sources.problems)
+    if transcripts is not None:
+        problems += candidates_against_transcripts(sources.candidates, *transcripts)
     expected, summary = assemble(sources)
     data = root / "data"
     briefing_split: dict[str, str] = {}

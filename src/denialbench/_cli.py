@@ -250,11 +250,24 @@ def real_build(root: CorpusRoot = Path("corpus")) -> None:
 
 @real_app.command("validate")
 @_handles_errors
-def real_validate(root: CorpusRoot = Path("corpus"), as_json: JsonFlag = False) -> None:
+def real_validate(
+    root: CorpusRoot = Path("corpus"),
+    wh_briefings: Annotated[
+        Path | None, typer.Option(help="Also check the candidates against this wh-briefings.")
+    ] = None,
+    obama_briefings: Annotated[
+        Path | None, typer.Option(help="... and this 2009-2016 collection (give both).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Check extractions, annotations and the real split files (exit 2 on a failure)."""
+    from denialbench._errors import InputError
     from denialbench.corpus._real_checks import validate_real
 
-    summary = validate_real(root)
+    if (wh_briefings is None) != (obama_briefings is None):
+        raise InputError("give both --wh-briefings and --obama-briefings, or neither")
+    transcripts = (wh_briefings, obama_briefings) if wh_briefings and obama_briefings else None
+    summary = validate_real(root, transcripts=transcripts)
     if as_json:
         _print_json(summary)
         return

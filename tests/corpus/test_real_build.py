@@ -292,3 +292,19 @@ def test_unannotated_sources_build_empty_files(tmp_path, real_root):
     summary = build_real(real_root)
     assert summary["items"] == 0
     assert all((real_root / "data" / f"{s}.jsonl").read_text() == "" for s in REAL_SPLITS)
+
+
+def test_candidates_are_checked_against_the_transcripts(real_root, tmp_path):
+    from real_fixtures import write_obama_repo, write_wh_repo
+
+    from denialbench.corpus._real_checks import candidates_against_transcripts
+
+    build_real(real_root)
+    transcripts = (write_wh_repo(tmp_path / "wh3"), write_obama_repo(tmp_path / "ob3"))
+    assert validate_real(real_root, transcripts=transcripts)["items"] > 0
+    path = real_root / "sources" / "real" / "candidates.jsonl"
+    rows = [r for _, r in iter_jsonl(path)]
+    rows[0]["reply"] = rows[0]["reply"] + " And more."
+    candidates = {r["id"]: r for r in rows}
+    problems = candidates_against_transcripts(candidates, *transcripts)
+    assert problems == [f"candidates.jsonl: {rows[0]['id']}: 'reply' differs from the transcript"]
