@@ -45,6 +45,7 @@ from denialbench.corpus._version import CORPUS_VERSION
 __all__ = [
     "CONSTRUCTED_SHARE",
     "DEFAULT_SHARES",
+    "TARGETS",
     "RealSources",
     "assemble",
     "build_real",
@@ -55,6 +56,15 @@ __all__ = [
 
 #: Share of natural items that also give a constructed pair.
 CONSTRUCTED_SHARE = 0.12
+#: Sizes the release aims at (headline items, i.e. not ambiguous); the build
+#: reports how far it is from each, it does not enforce them.
+TARGETS = {
+    "items": 1500,
+    "real_test": 1000,
+    "real_test_deny": 200,
+    "real_test_evade": 200,
+    "real_test_confirm": 150,
+}
 #: Default split shares; ``sources/real/splits.json`` may set others.
 DEFAULT_SHARES = {"real_test": 0.5, "real_validation": 0.1, "real_train": 0.4}
 
@@ -276,6 +286,19 @@ def assemble(sources: RealSources) -> tuple[dict[str, list[dict[str, Any]]], dic
             }
             for split, records in by_split.items()
         },
+    }
+    test_headline = summary["splits"]["real_test"]["labels_headline"]
+    actual = {
+        "items": summary["items"],
+        "real_test": sum(test_headline.values()),
+        **{
+            f"real_test_{label}": test_headline.get(label, 0)
+            for label in ("deny", "evade", "confirm")
+        },
+    }
+    summary["targets"] = {
+        name: {"target": target, "actual": actual[name], "met": actual[name] >= target}
+        for name, target in TARGETS.items()
     }
     return by_split, summary
 

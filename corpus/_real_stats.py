@@ -101,6 +101,13 @@ def _splits(summary: dict[str, Any]) -> list[str]:
         f"{summary['min_annotators']}+ blind annotators: Fleiss' kappa "
         f"{'n/a' if kappa is None else f'{kappa:.3f}'}.",
         "",
+        "Size targets (headline items): "
+        + "; ".join(
+            f"{name} {t['actual']}/{t['target']}{'' if t['met'] else ' (not met)'}"
+            for name, t in summary["targets"].items()
+        )
+        + ".",
+        "",
     ]
 
 

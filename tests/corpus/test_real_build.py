@@ -308,3 +308,16 @@ def test_candidates_are_checked_against_the_transcripts(real_root, tmp_path):
     candidates = {r["id"]: r for r in rows}
     problems = candidates_against_transcripts(candidates, *transcripts)
     assert problems == [f"candidates.jsonl: {rows[0]['id']}: 'reply' differs from the transcript"]
+
+
+def test_summary_reports_the_size_targets(real_root):
+    summary = build_real(real_root)
+    targets = summary["targets"]
+    assert targets["items"] == {"target": 1500, "actual": summary["items"], "met": False}
+    assert set(targets) == {
+        "items",
+        "real_test",
+        "real_test_deny",
+        "real_test_evade",
+        "real_test_confirm",
+    }
