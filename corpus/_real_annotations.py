@@ -5,7 +5,8 @@ one item: ``{"id", "annotator", "label", "subtype"}``. Per item the package
 keeps the label counts (shipped as ``annotations``), takes the majority as
 gold, and marks the item ``ambiguous`` when no label has at least two thirds
 of the votes (2 of 3, 3 of 4); ambiguous items stay in the files but leave the
-headline score. ``sources/real/adjudication.jsonl`` (optional, one line per
+headline score (their ``label`` is the most frequent one, ties going to the
+earlier label of ``LABELS``). ``sources/real/adjudication.jsonl`` (optional, one line per
 item: ``{"id", "label", "subtype", "reason"}``) overrides the gold label.
 Agreement is Fleiss' kappa over the items with at least two annotations.
 """

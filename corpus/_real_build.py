@@ -161,11 +161,12 @@ def write_items(root: Path | str) -> dict[str, Any]:
     candidates = _read_candidates(folder)
     extractions, problems = read_extractions(folder / "extractions", candidates)
     natural = sorted(i for i, e in extractions.items() if not e.skipped)
+    usable = set(natural)
     kept_pairs = set()
     if (folder / "items.jsonl").exists():
         for _, old in iter_jsonl(folder / "items.jsonl"):
             reply, claim = old["response_exchange"], old["claim_exchange"]
-            if old["constructed"] and reply in natural and claim in natural:
+            if old["constructed"] and reply in usable and claim in usable:
                 kept_pairs.add((reply, claim))
     has_pair = {reply for reply, _ in kept_pairs}
     new_pairs = {p for p in _constructed_pairs(natural, candidates) if p[0] not in has_pair}
