@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from denialbench._errors import InputError
 from denialbench.corpus._io import iter_jsonl, sha256_file
+from denialbench.corpus._real_schema import REAL_SPLITS, check_real_record
 from denialbench.corpus._schema import LABELS, SPLITS, check_record
 
 if TYPE_CHECKING:
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "CONFIGS",
     "checksums",
     "data_dir",
     "features",
@@ -27,6 +29,7 @@ __all__ = [
     "read_bundled_split",
     "read_records",
     "read_split_files",
+    "real_features",
     "split_path",
     "split_sha256",
 ]
@@ -37,10 +40,19 @@ def data_dir() -> Path:
     return Path(str(resources.files("denialbench.corpus") / "data"))
 
 
+#: The configs of the dataset card: the synthetic corpus and DenialBench-Real.
+CONFIGS: dict[str, tuple[str, ...]] = {"default": SPLITS, "real": REAL_SPLITS}
+
+
 def split_path(split: str) -> Path:
-    if split not in SPLITS:
-        raise InputError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+    if split not in SPLITS and split not in REAL_SPLITS:
+        known = ", ".join(SPLITS + REAL_SPLITS)
+        raise InputError(f"unknown split {split!r}; choose one of {known}")
     return data_dir() / f"{split}.jsonl"
+
+
+def _checksums_file(split: str) -> Path:
+    return data_dir() / ("real_checksums.json" if split in REAL_SPLITS else "checksums.json")
 
 
 def split_sha256(split: str) -> str:
@@ -68,10 +80,11 @@ def read_records(
     for files already known good (see :func:`read_bundled_split`).
     """
     records = []
+    checker = check_real_record if split in REAL_SPLITS else check_record
     for number, record in iter_jsonl(path):
         where = f"{path}:{number}"
         if check:
-            check_record(record, where)
+            checker(record, where)
         if split is not None and record["split"] != split:
             raise InputError(
                 f"{where}: record {record['id']!r} says split {record['split']!r} "
@@ -91,9 +104,14 @@ def read_bundled_split(split: str) -> list[dict[str, Any]]:
     SHA-256 is the one recorded by `corpus build`, whose output `corpus
     validate` checks in CI (it saves a fifth of `evaluate`'s start-up)."""
     path = split_path(split)
+    if split in REAL_SPLITS and not path.exists():
+        raise InputError(
+            f"{path}: missing; DenialBench-Real is built with `denialbench corpus real build`"
+        )
     try:
-        verified = checksums().get("sha256", {}).get(split) == sha256_file(path)
-    except InputError:
+        recorded = json.loads(_checksums_file(split).read_text(encoding="utf-8"))
+        verified = recorded.get("sha256", {}).get(split) == sha256_file(path)
+    except (FileNotFoundError, ValueError):
         verified = False
     return read_records(path, split=split, check=not verified)
 
@@ -123,9 +141,43 @@ def features() -> datasets.Features:
     )
 
 
-def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+def real_features() -> datasets.Features:
+    """The `datasets` features of DenialBench-Real (the ``real`` config)."""
+    import datasets
+
+    string = datasets.Value("string")
+    return datasets.Features(
+        {
+            "id": string,
+            "claim": string,
+            "response": string,
+            "label": datasets.ClassLabel(names=list(LABELS)),
+            "subtype": string,
+            "annotations": {name: datasets.Value("int32") for name in LABELS},
+            "ambiguous": datasets.Value("bool"),
+            "adjudication": string,
+            "constructed": datasets.Value("bool"),
+            "tags": datasets.Sequence(string),
+            "speaker": string,
+            "speaker_title": string,
+            "question": string,
+            "source_url": string,
+            "date": string,
+            "briefing_title": string,
+            "briefing_id": string,
+            "collection": string,
+            "claim_turn": datasets.Value("int32"),
+            "response_turn": datasets.Value("int32"),
+            "split": string,
+        }
+    )
+
+
+def _frame(records: list[dict[str, Any]], real: bool = False) -> pd.DataFrame:
     import pandas as pd
 
+    if real:
+        return pd.DataFrame.from_records(records, columns=list(real_features()))
     frame = pd.DataFrame.from_records(records)
     for optional in ("source_url", "source"):
         if optional not in frame:
@@ -134,7 +186,10 @@ def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def load(
-    *, as_pandas: bool = False, splits: tuple[str, ...] = SPLITS
+    *,
+    as_pandas: bool = False,
+    splits: tuple[str, ...] | None = None,
+    config: str = "default",
 ) -> datasets.DatasetDict | dict[str, pd.DataFrame]:
     """Load the bundled corpus.
 
@@ -143,8 +198,13 @@ def load(
     as_pandas : bool
         Return ``{split: DataFrame}`` (string labels) instead of a
         ``datasets.DatasetDict`` (ClassLabel labels).
-    splits : tuple of str
-        Which splits to load.
+    splits : tuple of str, optional
+        Which splits to load (default: every split of ``config``).
+    config : {"default", "real"}
+        ``"default"``: the synthetic corpus (train, validation, test);
+        ``"real"``: DenialBench-Real, exchanges from White House press
+        briefings (real_train, real_validation, real_test), with its own
+        fields (speaker, briefing, question, annotator counts).
 
     Examples
     --------
@@ -153,14 +213,20 @@ def load(
     >>> ds["test"].features["label"].names
     ['deny', 'confirm', 'evade', 'unrelated']
     """
-    frames = {split: _frame(read_bundled_split(split)) for split in splits}
+    if config not in CONFIGS:
+        raise InputError(f"unknown config {config!r}; choose one of {', '.join(CONFIGS)}")
+    if splits is None:
+        splits = CONFIGS[config]
+    frames = {
+        split: _frame(read_bundled_split(split), real=split in REAL_SPLITS) for split in splits
+    }
     if as_pandas:
         return frames
     import datasets
 
-    feats = features()
     encoded = {}
     for split, frame in frames.items():
+        feats = real_features() if split in REAL_SPLITS else features()
         frame = frame.copy()
         frame["label"] = frame["label"].map(LABELS.index)  # ClassLabel stores ids
         encoded[split] = datasets.Dataset.from_pandas(frame, features=feats, preserve_index=False)

@@ -92,6 +92,23 @@ def _scored_on(result: dict[str, Any]) -> str:
     return f"{where} of corpus {result.get('corpus_version')}"
 
 
+def _ambiguous_ids(result: dict[str, Any]) -> set[str]:
+    """Ids a real split leaves out of its headline (none for other data).
+
+    Read from the bundled split the result was scored on; a result of another
+    version of the split (its SHA-256 differs) keeps every item.
+    """
+    data = result["data"]
+    if data.get("kind") != "split" or not str(data.get("split", "")).startswith("real_"):
+        return set()
+    from denialbench.eval._data import load_eval_data
+
+    bundled = load_eval_data(data["split"])
+    if bundled.source["sha256"] != data["sha256"] or bundled.headline is None:
+        return set()
+    return set(bundled.id_array()[~bundled.headline].tolist())
+
+
 def compare(
     a: Path | str, b: Path | str, *, n_bootstrap: int = 10000, seed: int = 0
 ) -> dict[str, Any]:
@@ -117,6 +134,9 @@ def compare(
     if set(pred_a) != set(pred_b):
         raise InputError(f"{a} and {b} cover different item ids; both need every item")
     ids = sorted(pred_a)
+    left_out = _ambiguous_ids(ra)
+    if left_out:  # a real split: compare on the headline items, as evaluate scores them
+        ids = [i for i in ids if i not in left_out]
     gold = np.array([gold_a[i] for i in ids])
     return {
         "a": str(a),

@@ -25,7 +25,18 @@ from denialbench.eval._arrow import (
     string_array,
 )
 
-__all__ = ["SLICES", "EvalData", "SliceSpec", "Slicing", "encode_labels", "load_eval_data"]
+__all__ = [
+    "EVAL_SPLITS",
+    "SLICES",
+    "EvalData",
+    "SliceSpec",
+    "Slicing",
+    "encode_labels",
+    "load_eval_data",
+]
+
+#: The bundled splits a model can be scored on.
+EVAL_SPLITS: tuple[str, ...] = ("test", "validation", "real_test", "real_validation")
 
 
 @dataclass
@@ -46,6 +57,9 @@ class EvalData:
     tags: np.ndarray | None = None  # bool matrix (n_items, len(TAGS))
     group: np.ndarray | None = None  # int codes
     source: dict[str, Any] = field(default_factory=dict)
+    # Items that count in the headline metrics (None: all). The real splits
+    # leave out items without a 2/3 annotator majority; slices cover all.
+    headline: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.gold)
@@ -334,6 +348,31 @@ def _arrow_tags(column: Any, n: int) -> np.ndarray:
     return matrix
 
 
+def _from_real_records(records: list[dict[str, Any]], source: dict[str, Any]) -> EvalData:
+    """A DenialBench-Real split: ambiguous items are sliced but not in the headline."""
+    n = len(records)
+    data = EvalData(
+        ids=np.array([r["id"] for r in records], dtype=object),
+        gold=np.fromiter((LABELS.index(r["label"]) for r in records), dtype=np.int8, count=n),
+        claim=[r["claim"] for r in records],
+        response=[r["response"] for r in records],
+        source=source,
+        headline=np.fromiter((not r["ambiguous"] for r in records), dtype=bool, count=n),
+    )
+    data.slices["subtype"] = _categorical(
+        [f"{r['label']}/{r['subtype']}" if r["subtype"] else r["label"] for r in records]
+    )
+    data.slices["ambiguous"] = _categorical(
+        ["ambiguous" if r["ambiguous"] else "clear" for r in records]
+    )
+    data.slices["origin"] = _categorical(
+        ["constructed" if r["constructed"] else "natural" for r in records]
+    )
+    data.slices["collection"] = _categorical([r["collection"] for r in records])
+    data.tags = _tag_matrix((r["tags"] for r in records), n)
+    return data
+
+
 def load_eval_data(split: str = "test", data: Path | str | None = None) -> EvalData:
     """The bundled split, or a user's file given as ``data``."""
     if data is not None:
@@ -341,9 +380,20 @@ def load_eval_data(split: str = "test", data: Path | str | None = None) -> EvalD
     from denialbench.corpus._loading import read_bundled_split, split_sha256
     from denialbench.corpus._version import CORPUS_VERSION
 
-    if split not in ("test", "validation"):
-        raise InputError(f"--split must be 'test' or 'validation' (got {split!r})")
+    if split not in EVAL_SPLITS:
+        raise InputError(f"--split must be one of {', '.join(EVAL_SPLITS)} (got {split!r})")
     records = read_bundled_split(split)
+    if split.startswith("real_"):
+        return _from_real_records(
+            records,
+            {
+                "kind": "split",
+                "split": split,
+                "sha256": split_sha256(split),
+                "corpus_version": CORPUS_VERSION,
+                "path": None,
+            },
+        )
     return _from_records(
         records,
         {

@@ -115,6 +115,7 @@ def result_content(
             "sha256": source["sha256"],
             "path": source.get("path"),
             "n_items": len(data),
+            **({"n_headline_items": int(data.headline.sum())} if data.headline is not None else {}),
         },
         "model": model_info,
         "arguments": {"n_bootstrap": n_bootstrap, "seed": seed, "confidence": CONFIDENCE},
@@ -141,8 +142,10 @@ def evaluate(
         An object with scikit-learn's ``predict(X)`` (X: DataFrame with ``id``,
         ``claim``, ``response``), a ``.skops``/``.pkl`` file (loaded safely), or
         a predictions file (``id,label[,p_deny,...]``).
-    split : {"test", "validation"}
-        The bundled split to score on, unless ``data`` is given.
+    split : {"test", "validation", "real_test", "real_validation"}
+        The bundled split to score on, unless ``data`` is given. On the real
+        splits the headline metrics leave out the ambiguous items (no 2/3
+        annotator majority); the ``ambiguous`` slice scores them apart.
     data : path, optional
         A JSONL/CSV file in the corpus schema (``id``, ``claim``, ``response``,
         ``label``; ``domain``, ``subtype``, ``tags``, ``group`` add slices).

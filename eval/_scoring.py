@@ -130,7 +130,8 @@ def score(
     """All metrics, CIs and slices for gold ``data.gold`` and ``pred`` codes."""
     gold = data.gold
     flat = gold.astype(np.int64) * K + pred  # the (gold, predicted) cell of each item
-    cm = np.bincount(flat, minlength=K * K).reshape(K, K)
+    counted = flat if data.headline is None else flat[data.headline]
+    cm = np.bincount(counted, minlength=K * K).reshape(K, K)
     per_label = per_label_scores(cm)
     result: dict[str, Any] = {
         "metrics": _metrics_with_ci(
@@ -148,8 +149,9 @@ def score(
         "confusion_matrix": {"labels": list(LABELS), "matrix": cm.tolist()},
     }
     if proba is not None:
+        keep = slice(None) if data.headline is None else data.headline
         for name, metric in PROBABILITY_METRICS.items():
-            result["metrics"][name] = {"value": metric.func(gold, proba)}
+            result["metrics"][name] = {"value": metric.func(gold[keep], proba[keep])}
 
     slices: dict[str, Any] = {}
     for kind, slicing in data.slices.items():

@@ -54,6 +54,13 @@ leaderboard_app = App(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
+real_app = App(
+    help="DenialBench-Real: exchanges from White House press briefings (maintainers).",
+    epilog=examples("denialbench corpus real validate --corpus-dir corpus"),
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+corpus_app.add_typer(real_app, name="real")
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(baselines_app, name="baselines")
 app.add_typer(leaderboard_app, name="leaderboard")
@@ -267,6 +274,118 @@ def corpus_agreement(
         _print_tables(agreement_tables(result))
 
 
+# ---------------------------------------------------------------- corpus real
+
+
+@real_app.command(
+    "extract",
+    epilog=examples(
+        "denialbench corpus real extract --wh-briefings-dir wh-briefings.git "
+        "--obama-briefings-dir obama-briefings.git"
+    ),
+)
+@_handles_errors
+def real_extract(
+    wh_briefings: Annotated[
+        Path,
+        typer.Option(
+            "--wh-briefings-dir",
+            help="The wh-briefings repository (a bare git dir or a checkout folder).",
+            show_default=False,
+        ),
+    ],
+    obama_briefings: Annotated[
+        Path,
+        typer.Option(
+            "--obama-briefings-dir",
+            help="The 2009-2016 briefings repository (a bare git dir or a checkout folder).",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out-dir", help="The folder where candidates.jsonl goes.")
+    ] = Path("corpus/sources/real"),
+    limit: Annotated[int, typer.Option(min=1, help="Keep at most this many candidates.")] = 3500,
+) -> None:
+    """Parse both briefing collections and write the candidate pool."""
+    from denialbench.corpus._real_pool import write_candidate_pool
+
+    _print_json(write_candidate_pool(wh_briefings, obama_briefings, out, limit=limit))
+
+
+CorpusRoot = Annotated[Path, typer.Option("--corpus-dir", help="The corpus folder of a checkout.")]
+
+
+@real_app.command("items", epilog=examples("denialbench corpus real items --corpus-dir corpus"))
+@_handles_errors
+def real_items(root: CorpusRoot = Path("corpus")) -> None:
+    """Write items.jsonl and the blind to_annotate.jsonl from verified extractions."""
+    from denialbench.corpus._real_build import write_items
+
+    summary = write_items(root)
+    problems = summary.pop("extraction_problems")
+    _print_json({**summary, "extraction_problems": len(problems)})
+    for problem in problems[:200]:
+        _console(stderr=True).print(f"  - {problem}", markup=False, highlight=False)
+
+
+@real_app.command("build", epilog=examples("denialbench corpus real build --corpus-dir corpus"))
+@_handles_errors
+def real_build(root: CorpusRoot = Path("corpus")) -> None:
+    """Write data/real_*.jsonl from the items, annotations and adjudication."""
+    from denialbench.corpus._real_build import build_real
+
+    summary = build_real(root)
+    problems = summary.pop("problems")
+    _print_json({**summary, "problems": len(problems)})
+    if problems:
+        _console(stderr=True).print(
+            f"{len(problems)} source line(s) left out; `denialbench corpus real validate` "
+            "lists them",
+            highlight=False,
+        )
+
+
+@real_app.command(
+    "validate", epilog=examples("denialbench corpus real validate --corpus-dir corpus --json")
+)
+@_handles_errors
+def real_validate(
+    root: CorpusRoot = Path("corpus"),
+    wh_briefings: Annotated[
+        Path | None,
+        typer.Option(
+            "--wh-briefings-dir",
+            help="Also check the candidates against this wh-briefings repository folder.",
+        ),
+    ] = None,
+    obama_briefings: Annotated[
+        Path | None,
+        typer.Option(
+            "--obama-briefings-dir",
+            help="... and this 2009-2016 collection's repository folder (give both).",
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Check extractions, annotations and the real split files (exit 2 on a failure)."""
+    from denialbench._errors import InputError
+    from denialbench.corpus._real_checks import validate_real
+
+    if (wh_briefings is None) != (obama_briefings is None):
+        raise InputError("give both --wh-briefings-dir and --obama-briefings-dir, or neither")
+    transcripts = (wh_briefings, obama_briefings) if wh_briefings and obama_briefings else None
+    summary = validate_real(root, transcripts=transcripts)
+    if as_json:
+        _print_json(summary)
+        return
+    _console().print(
+        f"DenialBench-Real OK: {summary['items']} items, {summary['ambiguous']} ambiguous, "
+        f"{summary['constructed']} constructed, Fleiss' kappa {summary['fleiss_kappa']}",
+        highlight=False,
+    )
+
+
 # ---------------------------------------------------------------- evaluate
 
 
@@ -308,7 +427,9 @@ def evaluate_command(
             show_default=False,
         ),
     ],
-    split: Annotated[str, typer.Option(help="test or validation.")] = "test",
+    split: Annotated[
+        str, typer.Option(help="test, validation, real_test or real_validation.")
+    ] = "test",
     data: Annotated[
         Path | None, typer.Option(help="Evaluate on your own JSONL/CSV in the corpus schema.")
     ] = None,
@@ -700,7 +821,7 @@ def leaderboard_check(
         typer.Option(
             "--data-dir",
             "--data-root",
-            help="Your copies of the task releases: transfer results are recomputed from them.",
+            help="The folder of your copies of the task releases: transfer results are recomputed from them.",
         ),
     ] = None,
 ) -> None:

@@ -120,6 +120,12 @@ def agreement_text(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def real_text(root: Path) -> str:
+    from denialbench.corpus._real_stats import real_markdown
+
+    return real_markdown(root / "corpus")
+
+
 def checksums_text(root: Path) -> str:
     data = json.loads((root / "corpus" / "data" / "checksums.json").read_text("utf-8"))
     lines = [
@@ -178,6 +184,7 @@ _PRODUCERS: dict[str, dict[str, Callable[[Path], str]]] = {
         "agreement": agreement_text,
         "checksums": checksums_text,
         "probes": probes_text,
+        "real": real_text,
     },
     "baselines/README.md": {
         "baselines": baseline_table,

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from denialbench import InputError
-from denialbench.eval.leaderboard import _check_meta
+from denialbench.eval._submission import check_meta as _check_meta
 
 META = {"name": "m", "authors": "a", "url": "https://example.org", "test_unseen": True}
 
