@@ -821,7 +821,8 @@ def leaderboard_check(
         typer.Option(
             "--data-dir",
             "--data-root",
-            help="The folder of your copies of the task releases: transfer results are recomputed from them.",
+            help="The folder of your copies of the task releases: transfer results are "
+            "recomputed from them.",
         ),
     ] = None,
 ) -> None:
