@@ -26,7 +26,7 @@ import numpy as np
 
 from denialbench._errors import UnsafeModelError
 from denialbench.eval._pattern_checks import pattern_problem
-from denialbench.eval._reconstructors import dtype_problem, show
+from denialbench.eval._reconstructors import dtype_problem, show, show_name
 from denialbench.eval._unpickler import sklearn_module_allowed
 
 __all__ = ["MAX_DEPTH", "check_model_graph"]
@@ -125,8 +125,10 @@ class _Walk:
             return obj
         if type(obj) is tuple:
             return tuple(self.visit(x, f"{path}[{i}]", depth) for i, x in enumerate(obj))
-        if isinstance(obj, dict) and type(obj).__module__ in ("builtins", "collections"):
-            return self.mapping(obj, path, depth)
+        if isinstance(obj, dict) and _plain_mapping(type(obj), self.trusted):
+            self.mapping(obj, path, depth)
+            self.attributes(obj, path, depth)
+            return obj
         if type(obj) in (set, frozenset):
             for item in obj:
                 self.key(item, path)
@@ -148,12 +150,27 @@ class _Walk:
                 return obj
             raise _Refusal(
                 path,
-                f"the callable {show(_qualified(obj), 80)}; a model may hold only vetted "
+                f"the callable {show_name(_qualified(obj))}; a model may hold only vetted "
                 "functions (numpy's log1p, sqrt, ...) or types named with --trust-type",
             )
         if _qualified(type(obj)) in self.trusted:
+            # the user vouched for the type, not for what it holds
+            self.done[id(obj)] = obj
+            self.attributes(obj, path, depth)
             return obj
-        raise _Refusal(path, f"an object of type {show(_qualified(type(obj)), 80)}")
+        raise _Refusal(path, f"an object of type {show_name(_qualified(type(obj)))}")
+
+    def attributes(self, obj: Any, path: str, depth: int) -> None:
+        state = getattr(obj, "__dict__", None)
+        if not isinstance(state, dict):
+            return
+        _check_parameters(state, path)
+        for name in list(state):
+            if not isinstance(name, str):
+                raise _Refusal(path, "an attribute whose name is not a string")
+            value = state[name]
+            if type(value) not in _SCALARS:
+                state[name] = self.visit(value, f"{path}.{name}", depth)
 
     def _fill(self, target: Any, items: Any, path: str, depth: int) -> None:
         for index, value in items:
@@ -266,18 +283,12 @@ class _Walk:
             or _qualified(cls) in self.trusted
         )
         if not allowed:
-            raise _Refusal(path, f"an estimator of class {show(_qualified(cls), 80)}")
+            raise _Refusal(path, f"an estimator of class {show_name(_qualified(cls))}")
         state = getattr(est, "__dict__", None)
         if not isinstance(state, dict):
             raise _Refusal(path, "an estimator without attributes")
         self.done[id(est)] = est
-        _check_parameters(state, path)
-        for name in list(state):
-            if not isinstance(name, str):
-                raise _Refusal(path, "an attribute whose name is not a string")
-            value = state[name]
-            if type(value) not in _SCALARS:
-                state[name] = self.visit(value, f"{path}.{name}", depth)
+        self.attributes(est, path, depth)
         if "classes_" in state:
             _check_classes(state["classes_"], f"{path}.classes_")
         tree = state.get("tree_")
@@ -311,6 +322,14 @@ class _Walk:
             raise _Refusal(path, "a decision tree node that names a feature past the end")
         self._spend(nodes.nbytes + count * tree.n_outputs * tree.max_n_classes * 8, path)
         return tree
+
+
+def _plain_mapping(cls: type, trusted: frozenset[str]) -> bool:
+    return (
+        cls.__module__ in ("builtins", "collections")
+        or (cls.__module__, cls.__qualname__) == ("sklearn.utils._bunch", "Bunch")
+        or _qualified(cls) in trusted
+    )
 
 
 def _is_sparse(obj: Any) -> bool:
@@ -379,7 +398,7 @@ def _check_classes(classes: Any, path: str) -> None:
             isinstance(x, str | int | np.integer | np.str_) for x in array
         ):
             raise _Refusal(path, "classes_ holds something other than labels")
-        if array.dtype.kind not in "biuUSO":
+        if array.dtype.kind not in "biufUSO":
             raise _Refusal(path, f"classes_ of dtype kind {array.dtype.kind!r}")
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "checked_scalar",
     "dtype_problem",
     "show",
+    "show_name",
 ]
 
 #: Bounds on a decision tree's shape, far above any real model.
@@ -49,6 +50,14 @@ _PLAIN_KINDS = frozenset("biufcUS")
 def show(value: Any, limit: int = 60) -> str:
     """A short, escaped rendering of a value taken from a file."""
     text = ascii(value) if isinstance(value, str | bytes | int | float) else type(value).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def show_name(name: str, limit: int = 100) -> str:
+    """A dotted name from a file, escaped but unquoted."""
+    if not isinstance(name, str):
+        return show(name)
+    text = ascii(name)[1:-1]
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -32,7 +32,7 @@ from typing import Any
 from denialbench._errors import InputError, UnsafeModelError
 from denialbench.eval._archive_checks import check_skops_archive
 from denialbench.eval._graph_checks import check_model_graph
-from denialbench.eval._reconstructors import show
+from denialbench.eval._reconstructors import show, show_name
 from denialbench.eval._unpickler import (
     JOBLIB_WRAPPER,
     JoblibStream,
@@ -193,7 +193,7 @@ def _open_decompressed(raw: bytes, path: Path) -> tuple[Any, bool]:
 
 
 def _refusal(path: Path, offending: list[str]) -> UnsafeModelError:
-    listed = ", ".join(show(g, 120) for g in offending) if offending else "(unreadable stream)"
+    listed = ", ".join(show_name(g) for g in offending) if offending else "(unreadable stream)"
     return UnsafeModelError(
         f"{path}: refused to unpickle; it refers to globals outside the allowlist: {listed}. "
         + _WAY_OUT
@@ -263,7 +263,7 @@ def _load_skops(path: Path, trusted_types: list[str]) -> tuple[Any, int]:
     refused = [t for t in untrusted if t not in own and t not in trusted_types]
     if refused:
         raise UnsafeModelError(
-            f"{path}: holds types skops does not trust: {', '.join(show(t, 120) for t in refused)}."
+            f"{path}: holds types skops does not trust: {', '.join(show_name(t) for t in refused)}."
             " If you trust them, name each with --trust-type TYPE."
         )
     try:

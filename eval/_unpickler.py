@@ -133,6 +133,8 @@ def _exact() -> dict[tuple[str, str], Any]:
         ("builtins", "complex"): complex,
         ("builtins", "bytearray"): rc.checked_bytearray,
         ("collections", "OrderedDict"): OrderedDict,
+        # a dict with attribute access: meta-estimators' named_estimators_
+        ("sklearn.utils._bunch", "Bunch"): _bunch(),
         ("copyreg", "_reconstructor"): rc.checked_copyreg_reconstructor,
         ("numpy", "ndarray"): np.ndarray,
         ("numpy", "dtype"): rc.checked_dtype,
@@ -142,6 +144,12 @@ def _exact() -> dict[tuple[str, str], Any]:
         table[(f"{core}.multiarray", "scalar")] = rc.checked_scalar
         table[(f"{core}.numeric", "_frombuffer")] = rc.checked_frombuffer
     return table
+
+
+def _bunch() -> type:
+    from sklearn.utils._bunch import Bunch
+
+    return Bunch
 
 
 def _sklearn_class(module: str, name: str) -> Any:
@@ -243,7 +251,7 @@ def _check_newobj(cls: Any, args: Any, kwargs: Any = None) -> None:
         raise _unsafe(
             f"the file builds {_name(cls)} with arguments; only empty objects may be made"
         )
-    plain = cls in (set, frozenset, OrderedDict) or (
+    plain = cls in (set, frozenset, OrderedDict, _bunch()) or (
         cls.__new__ is object.__new__ and not issubclass(cls, np.ndarray | np.generic | np.dtype)
     )
     if not plain:
