@@ -117,6 +117,11 @@ class _Walk:
             return obj
         if isinstance(obj, np.ndarray):
             return self.array(obj, path, depth)
+        if isinstance(obj, np.dtype):
+            problem = dtype_problem(obj, allow_object=True)
+            if problem:
+                raise _Refusal(path, problem)
+            return obj
         if _is_sparse(obj):
             return self.sparse(obj, path)
         if type(obj) is list:
