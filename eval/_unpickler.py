@@ -152,6 +152,13 @@ def _bunch() -> type:
     return Bunch
 
 
+@functools.cache
+def _MAPPINGS() -> frozenset[type]:
+    from collections import OrderedDict
+
+    return frozenset({dict, OrderedDict, _bunch()})
+
+
 def _sklearn_class(module: str, name: str) -> Any:
     if not (sklearn_module_allowed(module) and _CLASS_NAME.fullmatch(name)):
         return None
@@ -338,6 +345,31 @@ class _Guards:
         _check_newobj(self.stack[-3], self.stack[-2], self.stack[-1])
         pickle._Unpickler.load_newobj_ex(self)  # type: ignore[arg-type]
 
+    # SETITEM(S) and APPEND(S) call the target's own __setitem__/append: on a
+    # sparse matrix whose indices are not yet checked that is memory-unsafe.
+    def _mapping_target(self, depth: int) -> None:
+        target = self.stack[-depth] if depth else self.metastack[-1][-1]  # type: ignore[attr-defined]
+        if type(target) not in _MAPPINGS():
+            raise _unsafe(f"an item assignment on a {type(target).__name__}; only dicts take items")
+
+    def load_setitem(self) -> None:
+        self._mapping_target(3)
+        pickle._Unpickler.load_setitem(self)  # type: ignore[arg-type]
+
+    def load_setitems(self) -> None:
+        self._mapping_target(0)
+        pickle._Unpickler.load_setitems(self)  # type: ignore[arg-type]
+
+    def load_append(self) -> None:
+        if type(self.stack[-2]) is not list:
+            raise _unsafe("an append to something that is not a list")
+        pickle._Unpickler.load_append(self)  # type: ignore[arg-type]
+
+    def load_appends(self) -> None:
+        if type(self.metastack[-1][-1]) is not list:  # type: ignore[attr-defined]
+            raise _unsafe("an append to something that is not a list")
+        pickle._Unpickler.load_appends(self)  # type: ignore[arg-type]
+
     def _instantiate(self, klass: Any, args: Any) -> None:
         _check_newobj(klass, tuple(args))
         pickle._Unpickler._instantiate(self, klass, args)  # type: ignore[arg-type]
@@ -373,6 +405,10 @@ def _dispatch(base: type) -> dict[int, Any]:
         (pickle.BINUNICODE8, _Guards.load_binunicode8),
         (pickle.FRAME, _Guards.load_frame),
         (pickle.REDUCE, _Guards.load_reduce),
+        (pickle.SETITEM, _Guards.load_setitem),
+        (pickle.SETITEMS, _Guards.load_setitems),
+        (pickle.APPEND, _Guards.load_append),
+        (pickle.APPENDS, _Guards.load_appends),
         (pickle.NEWOBJ, _Guards.load_newobj),
         (pickle.NEWOBJ_EX, _Guards.load_newobj_ex),
     ):

@@ -334,16 +334,20 @@ def _indices_wrong_dtype(coef):
     coef.indices = coef.indices.astype(np.float64)
 
 
-@pytest.mark.parametrize("suffix", [".pkl", ".skops"])
-@pytest.mark.parametrize("edit", [_index_past_end, _indptr_decreasing, _indices_wrong_dtype])
+@pytest.mark.parametrize(
+    ("edit", "suffix"),
+    [
+        (_index_past_end, ".pkl"),
+        (_index_past_end, ".skops"),
+        (_indptr_decreasing, ".pkl"),
+        (_indptr_decreasing, ".skops"),
+        # scipy's own loader (skops goes through save_npz/load_npz) casts indices
+        (_indices_wrong_dtype, ".pkl"),
+    ],
+)
 def test_sparse_matrices_failing_their_format_check_are_refused(tmp_path, edit, suffix):
     path = _save(_sparse_coef_model(edit), tmp_path, suffix)
-    if suffix == ".skops":
-        with pytest.raises(Exception) as info:  # skops itself may refuse first
-            load_model(path)
-        assert isinstance(info.value, UnsafeModelError | ValueError) or "refused" in str(info.value)
-        return
-    output = _subprocess_refuses(path)
+    output = _subprocess_refuses(path, *_skops_trust(path))  # trusting the type, not its data
     assert "sparse" in output
 
 

@@ -586,3 +586,42 @@ def test_cli_refuses_a_memory_bomb_with_exit_2(cli, tmp_path):
     result = cli("evaluate", path)
     assert result.exit_code == 2
     assert "memo index" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "stream",
+    [
+        # item assignment on a sparse matrix whose indices are not yet checked
+        b"\x80\x02" + _global("scipy.sparse._csr", "csr_matrix") + b")\x81(K\x00K\x01u.",
+        b"\x80\x02" + _global("scipy.sparse._csr", "csr_matrix") + b")\x81K\x00K\x01s.",
+        # appends to an estimator
+        b"\x80\x02"
+        + _global("sklearn.linear_model._logistic", "LogisticRegression")
+        + b")\x81(K\x01e.",
+        b"\x80\x02"
+        + _global("sklearn.linear_model._logistic", "LogisticRegression")
+        + b")\x81K\x01a.",
+    ],
+    ids=["SETITEMS on csr", "SETITEM on csr", "APPENDS on estimator", "APPEND on estimator"],
+)
+def test_items_and_appends_only_go_to_dicts_and_lists(tmp_path, stream):
+    path = tmp_path / "m.pkl"
+    path.write_bytes(stream)
+    with pytest.raises(UnsafeModelError, match=r"only dicts take items|not a list"):
+        load_model(path)
+
+
+def test_skops_directory_announcing_gigabytes_is_refused_before_reading(tmp_path):
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    path = tmp_path / "bomb.skops"
+    sio.dump(LogisticRegression().fit(np.eye(4), TOY_LABELS[:4]), path)
+    _zip_member(path, "2.npy", b"small")
+    data = bytearray(path.read_bytes())
+    # the central directory entry of the last member: its uncompressed size
+    entry = data.rindex(b"PK\x01\x02")
+    data[entry + 24 : entry + 28] = struct.pack("<I", 0xFFFFFFF0)
+    path.write_bytes(bytes(data))
+    with pytest.raises(UnsafeModelError, match="inflates to"):
+        load_model(path)
