@@ -346,13 +346,13 @@ def test_structured_array_in_a_skops_file_is_refused_before_loading(tmp_path):
             load_model(tmp_path / "m.skops")
 
 
-@pytest.mark.parametrize(
-    "stream",
-    [
-        b"\x80\x04Nr\xf0\xff\xff\xff.",  # LONG_BINPUT with a 4 G index: 9 bytes
-        b"\x80\x02Np99999999999\n.",  # PUT with a huge index
-    ],
-)
+MEMO_BOMBS = [
+    b"\x80\x04Nr\xf0\xff\xff\xff.",  # LONG_BINPUT with a 4 G index: 9 bytes
+    b"\x80\x02Np99999999999\n.",  # PUT with a huge index
+]
+
+
+@pytest.mark.parametrize("stream", MEMO_BOMBS)
 def test_memo_index_bombs_are_refused(tmp_path, stream):
     path = tmp_path / "bomb.pkl"
     path.write_bytes(stream)
@@ -360,15 +360,15 @@ def test_memo_index_bombs_are_refused(tmp_path, stream):
         load_model(path)
 
 
-@pytest.mark.parametrize(
-    "stream",
-    [
-        b"\x80\x05\x96" + struct.pack("<Q", 3 << 30) + b".",  # BYTEARRAY8
-        b"\x80\x04\x8e" + struct.pack("<Q", 1 << 40) + b".",  # BINBYTES8
-        b"\x80\x04\x8d" + struct.pack("<Q", 1 << 40) + b".",  # BINUNICODE8
-        b"\x80\x04\x95" + struct.pack("<Q", 1 << 50) + b"N.",  # FRAME
-    ],
-)
+LENGTH_BOMBS = [
+    b"\x80\x05\x96" + struct.pack("<Q", 3 << 30) + b".",  # BYTEARRAY8
+    b"\x80\x04\x8e" + struct.pack("<Q", 1 << 40) + b".",  # BINBYTES8
+    b"\x80\x04\x8d" + struct.pack("<Q", 1 << 40) + b".",  # BINUNICODE8
+    b"\x80\x04\x95" + struct.pack("<Q", 1 << 50) + b"N.",  # FRAME
+]
+
+
+@pytest.mark.parametrize("stream", LENGTH_BOMBS)
 def test_length_fields_larger_than_the_file_are_refused(tmp_path, stream):
     path = tmp_path / "bomb.pkl"
     path.write_bytes(stream)
@@ -376,13 +376,13 @@ def test_length_fields_larger_than_the_file_are_refused(tmp_path, stream):
         load_model(path)
 
 
-@pytest.mark.parametrize(
-    "payload",
-    [
-        _Reduce(bytearray, (3 << 30,)),
-        _Reduce(bytearray, ("x", "utf-32")),
-    ],
-)
+BYTEARRAY_BOMBS = [
+    _Reduce(bytearray, (3 << 30,)),
+    _Reduce(bytearray, ("x", "utf-32")),
+]
+
+
+@pytest.mark.parametrize("payload", BYTEARRAY_BOMBS)
 def test_bytearray_from_a_size_is_refused(tmp_path, payload):
     path = tmp_path / "bomb.pkl"
     path.write_bytes(_in_model(payload))
@@ -390,19 +390,24 @@ def test_bytearray_from_a_size_is_refused(tmp_path, payload):
         load_model(path)
 
 
-@pytest.mark.parametrize(
-    "payload",
-    [
-        # a zero-stride view of 10**9 elements over one byte
-        _Reduce(np.ndarray, ((10**9,), np.dtype("u1"), b"x", 0, (0,))),
-        # numpy's placeholder asked for a huge shape
-        _Reduce(np._core.multiarray._reconstruct, (np.ndarray, (10**12,), b"b")),
-        # a sparse matrix allocated from a shape
-        _Reduce(__import__("scipy.sparse").sparse.csr_matrix, ((10**10, 10**10),)),
-        _Reduce(set, (range(10**12),)),
-    ],
-    ids=["ndarray view", "_reconstruct shape", "csr from shape", "set of range"],
+SIZED_CONSTRUCTORS = dict(
+    zip(
+        ["ndarray view", "_reconstruct shape", "csr from shape", "set of range"],
+        [
+            # a zero-stride view of 10**9 elements over one byte
+            _Reduce(np.ndarray, ((10**9,), np.dtype("u1"), b"x", 0, (0,))),
+            # numpy's placeholder asked for a huge shape
+            _Reduce(np._core.multiarray._reconstruct, (np.ndarray, (10**12,), b"b")),
+            # a sparse matrix allocated from a shape
+            _Reduce(__import__("scipy.sparse").sparse.csr_matrix, ((10**10, 10**10),)),
+            _Reduce(set, (range(10**12),)),
+        ],
+        strict=True,
+    )
 )
+
+
+@pytest.mark.parametrize("payload", SIZED_CONSTRUCTORS.values(), ids=SIZED_CONSTRUCTORS.keys())
 def test_constructors_called_with_sizes_are_refused(tmp_path, payload):
     path = tmp_path / "bomb.pkl"
     path.write_bytes(_in_model(payload))
@@ -479,24 +484,29 @@ def test_a_refused_global_never_imports_its_module(tmp_path, module):
     assert done.stdout.split() == ["UnsafeModelError", "False"], done.stderr[-2000:]
 
 
-@pytest.mark.parametrize(
-    "stream",
-    [
-        # csr_matrix.__matmul__ = set, through a slot state
-        _global("scipy.sparse._csr", "csr_matrix")
-        + b"(N}V__matmul__\n"
-        + _global("builtins", "set")
-        + b"stb.",
-        # a dict state on an estimator class
-        _global("sklearn.linear_model._logistic", "LogisticRegression")
-        + b"}Vpredict\n"
-        + _global("builtins", "set")
-        + b"sb.",
-        # a state on one of the loader's own reconstructors
-        _global("numpy", "dtype") + b"}Vchecked_reconstructor\nI00\nsb.",
-    ],
-    ids=["csr_matrix slots", "estimator class dict", "reconstructor"],
+CLASS_STATES = dict(
+    zip(
+        ["csr_matrix slots", "estimator class dict", "reconstructor"],
+        [
+            # csr_matrix.__matmul__ = set, through a slot state
+            _global("scipy.sparse._csr", "csr_matrix")
+            + b"(N}V__matmul__\n"
+            + _global("builtins", "set")
+            + b"stb.",
+            # a dict state on an estimator class
+            _global("sklearn.linear_model._logistic", "LogisticRegression")
+            + b"}Vpredict\n"
+            + _global("builtins", "set")
+            + b"sb.",
+            # a state on one of the loader's own reconstructors
+            _global("numpy", "dtype") + b"}Vchecked_reconstructor\nI00\nsb.",
+        ],
+        strict=True,
+    )
 )
+
+
+@pytest.mark.parametrize("stream", CLASS_STATES.values(), ids=CLASS_STATES.keys())
 def test_a_state_on_a_class_or_function_is_refused(tmp_path, stream):
     import scipy.sparse as sp
     from sklearn.linear_model import LogisticRegression
@@ -509,15 +519,20 @@ def test_a_state_on_a_class_or_function_is_refused(tmp_path, stream):
     assert (sp.csr_matrix.__matmul__, LogisticRegression.predict) == before
 
 
-@pytest.mark.parametrize(
-    "stream",
-    [
-        _global("builtins", "complex") + b"(L" + b"9" * 400 + b"L\ntR.",  # OverflowError
-        b"\x80\x04h\x07.",  # BINGET of a missing memo entry: KeyError (LookupError)
-        b"\x80\x04" + b"]" * 100_000 + b"a" * 99_999 + b".",  # 100k nested lists
-    ],
-    ids=["overflow", "lookup", "deep nesting"],
+FAILING_STREAMS = dict(
+    zip(
+        ["overflow", "lookup", "deep nesting"],
+        [
+            _global("builtins", "complex") + b"(L" + b"9" * 400 + b"L\ntR.",  # OverflowError
+            b"\x80\x04h\x07.",  # BINGET of a missing memo entry: KeyError (LookupError)
+            b"\x80\x04" + b"]" * 100_000 + b"a" * 99_999 + b".",  # 100k nested lists
+        ],
+        strict=True,
+    )
 )
+
+
+@pytest.mark.parametrize("stream", FAILING_STREAMS.values(), ids=FAILING_STREAMS.keys())
 def test_every_failure_while_loading_is_a_clean_refusal(tmp_path, stream):
     path = tmp_path / "m.pkl"
     path.write_bytes(stream)
@@ -580,30 +595,27 @@ def test_skops_array_header_announcing_more_than_its_data_is_refused(tmp_path):
         load_model(path)
 
 
-def test_cli_refuses_a_memory_bomb_with_exit_2(cli, tmp_path):
-    path = tmp_path / "bomb.pkl"
-    path.write_bytes(b"\x80\x04Nr\xf0\xff\xff\xff.")
-    result = cli("evaluate", path)
-    assert result.exit_code == 2
-    assert "memo index" in result.output and "Traceback" not in result.output
-
-
-@pytest.mark.parametrize(
-    "stream",
-    [
-        # item assignment on a sparse matrix whose indices are not yet checked
-        b"\x80\x02" + _global("scipy.sparse._csr", "csr_matrix") + b")\x81(K\x00K\x01u.",
-        b"\x80\x02" + _global("scipy.sparse._csr", "csr_matrix") + b")\x81K\x00K\x01s.",
-        # appends to an estimator
-        b"\x80\x02"
-        + _global("sklearn.linear_model._logistic", "LogisticRegression")
-        + b")\x81(K\x01e.",
-        b"\x80\x02"
-        + _global("sklearn.linear_model._logistic", "LogisticRegression")
-        + b")\x81K\x01a.",
-    ],
-    ids=["SETITEMS on csr", "SETITEM on csr", "APPENDS on estimator", "APPEND on estimator"],
+ITEM_TARGETS = dict(
+    zip(
+        ["SETITEMS on csr", "SETITEM on csr", "APPENDS on estimator", "APPEND on estimator"],
+        [
+            # item assignment on a sparse matrix whose indices are not yet checked
+            b"\x80\x02" + _global("scipy.sparse._csr", "csr_matrix") + b")\x81(K\x00K\x01u.",
+            b"\x80\x02" + _global("scipy.sparse._csr", "csr_matrix") + b")\x81K\x00K\x01s.",
+            # appends to an estimator
+            b"\x80\x02"
+            + _global("sklearn.linear_model._logistic", "LogisticRegression")
+            + b")\x81(K\x01e.",
+            b"\x80\x02"
+            + _global("sklearn.linear_model._logistic", "LogisticRegression")
+            + b")\x81K\x01a.",
+        ],
+        strict=True,
+    )
 )
+
+
+@pytest.mark.parametrize("stream", ITEM_TARGETS.values(), ids=ITEM_TARGETS.keys())
 def test_items_and_appends_only_go_to_dicts_and_lists(tmp_path, stream):
     path = tmp_path / "m.pkl"
     path.write_bytes(stream)
@@ -625,3 +637,54 @@ def test_skops_directory_announcing_gigabytes_is_refused_before_reading(tmp_path
     path.write_bytes(bytes(data))
     with pytest.raises(UnsafeModelError, match="inflates to"):
         load_model(path)
+
+
+def _cli_files() -> dict[str, tuple[str, bytes]]:
+    """Every hand-built hostile stream above, as (suffix, bytes), for the CLI test."""
+    files: dict[str, tuple[str, bytes]] = {}
+    for group, streams in (
+        ("memo", MEMO_BOMBS),
+        ("length", LENGTH_BOMBS),
+        ("class state", list(CLASS_STATES.values())),
+        ("failing", list(FAILING_STREAMS.values())),
+        ("items", list(ITEM_TARGETS.values())),
+    ):
+        for index, stream in enumerate(streams):
+            files[f"{group} {index}"] = (".pkl", stream)
+    for group, payloads in (
+        ("bytearray", BYTEARRAY_BOMBS),
+        ("constructor", list(SIZED_CONSTRUCTORS.values())),
+    ):
+        for index, payload in enumerate(payloads):
+            files[f"{group} {index}"] = (".pkl", _in_model(payload))
+    for tuple_state in (False, True):
+        files[f"joblib object {tuple_state}"] = (
+            ".joblib",
+            _wrapper_stream(tuple_state, dtype=np.dtype("O")),
+        )
+        files[f"joblib shape {tuple_state}"] = (
+            ".joblib",
+            _wrapper_stream(tuple_state, shape=(1 << 40,)),
+        )
+    for module in _REFUSED_MODULES:
+        files[f"module {module}"] = (".pkl", _global(module, "Anything") + b")R.")
+    return files
+
+
+CLI_FILES = _cli_files()
+
+
+@pytest.mark.parametrize("name", sorted(CLI_FILES))
+def test_cli_refuses_every_hostile_stream_with_exit_2(cli, tmp_path, name):
+    import secrets
+
+    token = secrets.token_hex(16)
+    (tmp_path / "secret.txt").write_text(token)
+    suffix, data = CLI_FILES[name]
+    path = tmp_path / f"model{suffix}"
+    path.write_bytes(data)
+    result = cli("evaluate", path, "--bootstrap", "10")
+    assert result.exit_code == 2, result.output
+    assert "error:" in result.output and "Traceback" not in result.output
+    assert token not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model" + suffix, "secret.txt"]
