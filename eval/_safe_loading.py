@@ -3,17 +3,25 @@
 - ``.skops`` files go through :mod:`skops.io`; types it does not trust are
   listed and refused unless the user names them (``--trust-type``). This
   package's own baseline classes are trusted.
+  The archive's sizes and array headers are checked first
+  (:mod:`._archive_checks`), so a decompression or allocation bomb is refused
+  before skops reads anything.
 - ``.pkl`` / ``.pickle`` / ``.joblib`` files go through an allowlist
-  unpickler (the "restricting globals" pattern of the :mod:`pickle` docs):
-  every global the stream asks for must be a known-safe class from
-  scikit-learn, numpy, scipy.sparse, the standard containers, or this
-  package's baselines, or one of the few numpy reconstructors. Joblib array
+  unpickler (the "restricting globals" pattern of the :mod:`pickle` docs,
+  :mod:`._unpickler`): every global the stream asks for must be a known-safe
+  class from scikit-learn, numpy, scipy.sparse, the standard containers, or
+  this package's baselines, or one of the few numpy reconstructors, which
+  are replaced by checked versions (:mod:`._reconstructors`). Joblib array
   records are read only for non-object dtypes, because joblib reads object
   arrays with a bare ``pickle.load``. Compressed joblib files are read through
   a size cap, so a decompression bomb fails fast.
+- Every loaded model then passes the object-graph checks
+  (:mod:`._graph_checks`) before :func:`load_model` returns it.
 
-Loading a pickle with ``trust_pickle=True`` skips all of this and can run
-arbitrary code: it is for files you made yourself.
+Every failure is an :class:`~denialbench.InputError` (mostly
+:class:`~denialbench.UnsafeModelError`) with a short, escaped message: never a
+traceback. Loading a pickle with ``trust_pickle=True`` skips all of this and
+can run arbitrary code: it is for files you made yourself.
 """
 
 from __future__ import annotations
