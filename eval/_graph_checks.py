@@ -296,6 +296,8 @@ class _Walk:
         self.attributes(est, path, depth)
         if "classes_" in state:
             _check_classes(state["classes_"], f"{path}.classes_")
+        if isinstance(state.get("vocabulary_"), dict):
+            _check_vocabulary(state["vocabulary_"], f"{path}.vocabulary_")
         tree = state.get("tree_")
         if _is_tree(tree) and state.get("n_features_in_", tree.n_features) != tree.n_features:
             raise _Refusal(f"{path}.tree_", "a decision tree over another number of features")
@@ -392,6 +394,24 @@ def _small_range(value: Any) -> bool:
         and all(type(n) is int for n in value)
         and 1 <= value[0] <= value[1] <= _MAX_NGRAM
     )
+
+
+def _check_vocabulary(vocabulary: dict, path: str) -> None:
+    """Column indices of a vectorizer: each of 0..n-1 once, as scikit-learn builds them.
+
+    They become the column indices of a sparse matrix without a range check,
+    and an index past the end makes the matrix products write out of bounds.
+    """
+    values = list(vocabulary.values())
+    if not all(type(v) is int or isinstance(v, np.integer) for v in values):
+        raise _Refusal(path, "a vocabulary whose column indices are not integers")
+    columns = np.fromiter(values, dtype=np.int64, count=len(values))
+    if columns.size and (
+        columns.min() < 0
+        or columns.max() >= columns.size
+        or np.unique(columns).size != columns.size
+    ):
+        raise _Refusal(path, "a vocabulary whose column indices are not 0..n-1, each once")
 
 
 def _check_classes(classes: Any, path: str) -> None:

@@ -170,9 +170,24 @@ def _sklearn_class(module: str, name: str) -> Any:
 
     if (module, name) == ("sklearn.tree._tree", "Tree"):
         return obj
-    if isinstance(obj, type) and issubclass(obj, BaseEstimator) and obj.__module__ == module:
+    if (
+        isinstance(obj, type)
+        and issubclass(obj, BaseEstimator)
+        and obj.__module__ == module
+        and not any(_qualified_name(base) in _UNCHECKABLE for base in obj.__mro__)
+    ):
         return obj
     return None
+
+
+# Estimators whose predict hands fitted index arrays to C code that trusts
+# them, with no check this package can make cheaply: libsvm reads support
+# vectors through ``_n_support`` counts without bounds.
+_UNCHECKABLE = frozenset({"sklearn.svm._base.BaseLibSVM"})
+
+
+def _qualified_name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def resolve_allowed(module: str, name: str, *, joblib_format: bool = False) -> Any:
@@ -222,7 +237,9 @@ def _check_reduce(func: Any, args: Any) -> None:
 
     if not isinstance(args, tuple):
         raise _unsafe("a REDUCE without an argument tuple")
-    if getattr(func, "checked_reconstructor", False):
+    if getattr(func, "checked_reconstructor", False) is True and any(
+        func is allowed for allowed in _exact().values()
+    ):
         return
     if func in (set, frozenset, OrderedDict):
         if len(args) <= 1 and all(isinstance(a, _CONTAINER_ARGS) for a in args):

@@ -418,3 +418,24 @@ def test_checked_model_predicts_like_the_original(tmp_path):
     for suffix in (".pkl", ".skops"):
         loaded = load_model(_save(model, tmp_path, suffix))
         assert list(loaded.predict(TOY)) == list(model.predict(TOY)), suffix
+
+
+@pytest.mark.parametrize("suffix", [".pkl", ".skops"])
+@pytest.mark.parametrize("column", [10**6, -3])
+def test_vocabulary_with_column_indices_out_of_range_is_refused(tmp_path, suffix, column):
+    model = _pair_tfidf()
+    vectorizer = _word_vectorizer(model)
+    word = next(iter(vectorizer.vocabulary_))
+    vectorizer.vocabulary_[word] = column
+    output = _subprocess_refuses(_save(model, tmp_path, suffix))
+    assert ".vocabulary_" in output
+
+
+@pytest.mark.parametrize("estimator", ["SVC", "NuSVR"])
+def test_libsvm_models_are_refused(tmp_path, estimator):
+    import sklearn.svm
+
+    model = getattr(sklearn.svm, estimator)().fit(np.eye(4), [0, 1, 0, 1])
+    path = _save(model, tmp_path, ".pkl")
+    with pytest.raises(UnsafeModelError, match=f"sklearn.svm._classes.{estimator}"):
+        load_model(path)
