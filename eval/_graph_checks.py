@@ -193,11 +193,11 @@ class _Walk:
 
     def mapping(self, obj: dict, path: str, depth: int) -> dict:
         self.done[id(obj)] = obj
-        key_types = {type(k) for k in obj}
+        key_types = set(map(type, obj))
         if not key_types <= {str, int}:
             for k in obj:
                 self.key(k, path)
-        value_types = {type(v) for v in obj.values()}
+        value_types = set(map(type, obj.values()))
         if value_types <= set(_SCALARS) | {np.int64, np.int32, np.float64}:
             return obj  # the common case: a vocabulary, plain values
         for k, v in list(obj.items()):
@@ -402,14 +402,15 @@ def _check_vocabulary(vocabulary: dict, path: str) -> None:
     They become the column indices of a sparse matrix without a range check,
     and an index past the end makes the matrix products write out of bounds.
     """
-    values = list(vocabulary.values())
-    if not all(type(v) is int or isinstance(v, np.integer) for v in values):
+    columns = np.array(list(vocabulary.values()))
+    if columns.size == 0:
+        return
+    if columns.ndim != 1 or columns.dtype.kind not in "iu":
         raise _Refusal(path, "a vocabulary whose column indices are not integers")
-    columns = np.fromiter(values, dtype=np.int64, count=len(values))
-    if columns.size and (
+    if (
         columns.min() < 0
         or columns.max() >= columns.size
-        or np.unique(columns).size != columns.size
+        or not (np.bincount(columns, minlength=columns.size) == 1).all()
     ):
         raise _Refusal(path, "a vocabulary whose column indices are not 0..n-1, each once")
 

@@ -210,7 +210,15 @@ def _refusal(path: Path, offending: list[str]) -> UnsafeModelError:
 
 # Exceptions that mean "this is not an intact pickle" rather than "this file
 # tried something": reported as a damaged file.
-_DAMAGED = (pickle.UnpicklingError, EOFError, zlib.error, lzma.LZMAError, OSError, struct.error)
+_DAMAGED = (
+    pickle.UnpicklingError,
+    EOFError,
+    IndexError,
+    zlib.error,
+    lzma.LZMAError,
+    OSError,
+    struct.error,
+)
 
 
 def _unpickle(path: Path, raw: bytes) -> tuple[Any, int]:
@@ -220,11 +228,17 @@ def _unpickle(path: Path, raw: bytes) -> tuple[Any, int]:
     if not compressed:
         try:
             return make_unpickler(
-                stream, size_bound=bound, joblib_format=False, filename=str(path)
+                stream, size_bound=bound, joblib_format=False, filename=str(path), data=raw
             ).load(), bound
         except JoblibStream:
             stream, _ = _open_decompressed(raw, path)
-    unpickler = make_unpickler(stream, size_bound=bound, joblib_format=True, filename=str(path))
+    unpickler = make_unpickler(
+        stream,
+        size_bound=bound,
+        joblib_format=True,
+        filename=str(path),
+        data=None if compressed else raw,
+    )
     return unpickler.load(), bound
 
 

@@ -294,12 +294,77 @@ def _check_state_keys(state: Any) -> None:
                     )
 
 
+_SHORT_BINUNICODE = pickle.SHORT_BINUNICODE[0]
+_MEMOIZE = pickle.MEMOIZE[0]
+_BININT1 = pickle.BININT1[0]
+_BININT2 = pickle.BININT2[0]
+
+
 class _Guards:
     """Opcode handlers shared by the plain and the joblib unpickler."""
 
     size_bound: int
     stack: list[Any]
     memo: dict[int, Any]
+
+    def load(self) -> Any:
+        """:meth:`pickle._Unpickler.load`, with the commonest opcodes inline.
+
+        A fitted text model is mostly its vocabulary: short strings, small
+        integers and memo entries. When the whole stream is in memory
+        (``data``, with ``stream`` the BytesIO over it), those four opcodes
+        are decoded in the loop straight from the bytes, without a method
+        call each; every other opcode goes through ``dispatch`` as usual,
+        with the stream positioned after its opcode byte.
+        """
+        file_read = self._file_read  # type: ignore[attr-defined]
+        self._unframer = pickle._Unframer(file_read, self._file_readline)  # type: ignore[attr-defined]
+        # frames are read through (see load_frame), so the unframer never buffers
+        self.read = file_read
+        self.readline = self._file_readline  # type: ignore[attr-defined]
+        self.readinto = self._unframer.readinto
+        self.metastack: list[Any] = []
+        self.stack = []
+        self.append = self.stack.append
+        self.proto = 0
+        dispatch = self.dispatch  # type: ignore[attr-defined]
+        memo = self.memo
+        data = getattr(self, "data", None)
+        try:
+            if data is None:
+                while True:
+                    key = file_read(1)
+                    if not key:
+                        raise EOFError
+                    dispatch[key[0]](self)
+            stream = self.stream
+            seek, tell = stream.seek, stream.tell
+            position, size = tell(), len(data)
+            append, stack = self.append, self.stack
+            while True:
+                op = data[position]  # IndexError at the end: a truncated file
+                if op == _SHORT_BINUNICODE:
+                    end = position + 2 + data[position + 1]
+                    if end > size:
+                        raise pickle.UnpicklingError("pickle data was truncated")
+                    append(str(data[position + 2 : end], "utf-8", "surrogatepass"))
+                    position = end
+                elif op == _MEMOIZE:
+                    memo[len(memo)] = stack[-1]
+                    position += 1
+                elif op == _BININT2:
+                    append(data[position + 1] | data[position + 2] << 8)
+                    position += 3
+                elif op == _BININT1:
+                    append(data[position + 1])
+                    position += 2
+                else:
+                    seek(position + 1)
+                    dispatch[op](self)
+                    position = tell()
+                    append, stack = self.append, self.stack
+        except pickle._Stop as stop:  # type: ignore[attr-defined]
+            return stop.value
 
     def _check_index(self, index: int) -> int:
         if index < 0 or index > self.size_bound:
@@ -345,8 +410,6 @@ class _Guards:
         # frame buffer on every read (the unpickler's hottest path).
         (length,) = struct.unpack("<Q", self.read(8))  # type: ignore[attr-defined]
         self._counted(length)
-        self.read = self._file_read  # type: ignore[attr-defined]
-        self.readline = self._file_readline  # type: ignore[attr-defined]
 
     def load_reduce(self) -> None:
         args = self.stack[-1]
@@ -482,11 +545,24 @@ def _joblib_unpickler() -> type:
     return JoblibUnpickler
 
 
-def make_unpickler(stream: Any, *, size_bound: int, joblib_format: bool, filename: str) -> Any:
-    """An unpickler over ``stream`` that refuses records larger than ``size_bound`` bytes."""
+def make_unpickler(
+    stream: Any,
+    *,
+    size_bound: int,
+    joblib_format: bool,
+    filename: str,
+    data: bytes | None = None,
+) -> Any:
+    """An unpickler over ``stream`` that refuses records larger than ``size_bound`` bytes.
+
+    ``data``, when given, is the whole of ``stream``'s content (a BytesIO at
+    position 0), which the unpickler then decodes directly.
+    """
     if joblib_format:
         unpickler = _joblib_unpickler()(filename, stream, False)
     else:
         unpickler = _PlainUnpickler(stream)
     unpickler.size_bound = size_bound
+    if data is not None:
+        unpickler.data, unpickler.stream = data, stream
     return unpickler
