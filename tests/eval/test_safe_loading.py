@@ -688,3 +688,50 @@ def test_cli_refuses_every_hostile_stream_with_exit_2(cli, tmp_path, name):
     assert "error:" in result.output and "Traceback" not in result.output
     assert token not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model" + suffix, "secret.txt"]
+
+
+_MUTATION_SCRIPT = """
+import pickle, random, sys
+from pathlib import Path
+from denialbench import InputError
+from denialbench.eval import load_model
+
+whole = Path(sys.argv[1]).read_bytes()
+target = Path(sys.argv[2])
+rng = random.Random(0)
+outcomes = {"loaded": 0, "refused": 0}
+variants = [whole[:cut] for cut in range(1, len(whole), max(1, len(whole) // 40))]
+for _ in range(200):
+    data = bytearray(whole)
+    for _ in range(rng.randint(1, 4)):
+        data[rng.randrange(len(data))] = rng.randrange(256)
+    variants.append(bytes(data))
+for data in variants:
+    target.write_bytes(data)
+    try:
+        load_model(target)
+        outcomes["loaded"] += 1
+    except InputError:
+        outcomes["refused"] += 1
+print(outcomes["loaded"], outcomes["refused"])
+"""
+
+
+def test_truncated_and_mutated_models_load_or_are_refused_cleanly(tmp_path):
+    """Cut and byte-flipped copies of a real model: a model or an InputError, nothing else.
+
+    In a child process, so a memory-unsafe path reached by a mutation fails
+    the test instead of killing the runner.
+    """
+    model = make_pair_tfidf(max_features=20).fit(TOY, TOY_LABELS)
+    source = tmp_path / "model.pkl"
+    source.write_bytes(pickle.dumps(model, protocol=5))
+    done = subprocess.run(
+        [sys.executable, "-c", _MUTATION_SCRIPT, str(source), str(tmp_path / "m.pkl")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    loaded, refused = map(int, done.stdout.split())
+    assert refused > 0 and loaded + refused > 200
