@@ -383,7 +383,7 @@ class _Guards:
         if length > self.size_bound:
             raise _unsafe(
                 f"a record announces {length} bytes, more than the file holds once "
-                "decompressed; refused as a memory or decompression bomb"
+                "decompressed: the file is truncated, or a memory or decompression bomb"
             )
         return length
 
