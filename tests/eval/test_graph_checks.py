@@ -225,17 +225,19 @@ def _skops_trust(path: Path) -> list[str]:
     return [arg for t in sio.get_untrusted_types(file=path) for arg in ("--trust-type", t)]
 
 
-def test_unvetted_callable_is_refused_but_vetted_one_loads(tmp_path):
+def test_unvetted_callable_is_refused_but_vetted_one_loads(cli, tmp_path):
     import skops.io as sio
 
     sio.dump(FunctionTransformer(np.sin), tmp_path / "sin.skops")
     with pytest.raises(UnsafeModelError, match=r"callable numpy\.sin"):
         load_model(tmp_path / "sin.skops")
+    assert "model.func" in _cli_refuses(cli, tmp_path / "sin.skops")
     sio.dump(FunctionTransformer(np.log1p), tmp_path / "log1p.skops")
     assert load_model(tmp_path / "log1p.skops").func is np.log1p
 
 
-def test_classes_that_are_not_labels_are_refused(tmp_path):
+@pytest.mark.parametrize("suffix", [".pkl", ".skops"])
+def test_classes_that_are_not_labels_are_refused(cli, tmp_path, suffix):
     for bad in (
         np.array([["deny"], ["confirm", "evade"]], dtype=object),  # ragged
         np.zeros(4, dtype=[("a", "f8")]),  # structured
@@ -243,9 +245,10 @@ def test_classes_that_are_not_labels_are_refused(tmp_path):
     ):
         model = LogisticRegression().fit(np.eye(4), TOY_LABELS[:4])
         model.classes_ = bad
-        path = _save(model, tmp_path, ".pkl")
+        path = _save(model, tmp_path, suffix)
         with pytest.raises(UnsafeModelError, match="refused"):
             load_model(path)
+        _cli_refuses(cli, path)
 
 
 # ---------------------------------------------------------------- structure

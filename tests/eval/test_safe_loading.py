@@ -569,7 +569,7 @@ def _zip_member(path: Path, name: str, data: bytes) -> None:
         archive.writestr(name, data)
 
 
-def test_skops_member_that_inflates_too_much_is_refused_before_reading(tmp_path):
+def test_skops_member_that_inflates_too_much_is_refused_before_reading(cli, tmp_path):
     import skops.io as sio
     from sklearn.linear_model import LogisticRegression
 
@@ -578,9 +578,11 @@ def test_skops_member_that_inflates_too_much_is_refused_before_reading(tmp_path)
     _zip_member(path, "0.npy", bytes(8 << 20))  # 8 MiB of zeros: ~1000:1
     with pytest.raises(UnsafeModelError, match="decompression bomb"):
         load_model(path)
+    result = cli("evaluate", path, "--bootstrap", "10")
+    assert result.exit_code == 2 and "Traceback" not in result.output
 
 
-def test_skops_array_header_announcing_more_than_its_data_is_refused(tmp_path):
+def test_skops_array_header_announcing_more_than_its_data_is_refused(cli, tmp_path):
     import skops.io as sio
     from sklearn.linear_model import LogisticRegression
 
@@ -593,6 +595,8 @@ def test_skops_array_header_announcing_more_than_its_data_is_refused(tmp_path):
     _zip_member(path, "1.npy", header.getvalue() + bytes(64))
     with pytest.raises(UnsafeModelError, match="memory bomb"):
         load_model(path)
+    result = cli("evaluate", path, "--bootstrap", "10")
+    assert result.exit_code == 2 and "Traceback" not in result.output
 
 
 ITEM_TARGETS = dict(
@@ -623,7 +627,7 @@ def test_items_and_appends_only_go_to_dicts_and_lists(tmp_path, stream):
         load_model(path)
 
 
-def test_skops_directory_announcing_gigabytes_is_refused_before_reading(tmp_path):
+def test_skops_directory_announcing_gigabytes_is_refused_before_reading(cli, tmp_path):
     import skops.io as sio
     from sklearn.linear_model import LogisticRegression
 
@@ -637,6 +641,8 @@ def test_skops_directory_announcing_gigabytes_is_refused_before_reading(tmp_path
     path.write_bytes(bytes(data))
     with pytest.raises(UnsafeModelError, match="inflates to"):
         load_model(path)
+    result = cli("evaluate", path, "--bootstrap", "10")
+    assert result.exit_code == 2 and "Traceback" not in result.output
 
 
 def _cli_files() -> dict[str, tuple[str, bytes]]:
@@ -735,3 +741,22 @@ def test_truncated_and_mutated_models_load_or_are_refused_cleanly(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     loaded, refused = map(int, done.stdout.split())
     assert refused > 0 and loaded + refused > 200
+
+
+@pytest.mark.parametrize("damage", ["compression method", "truncated directory"])
+def test_damaged_skops_archives_are_input_errors(tmp_path, damage):
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    path = tmp_path / "m.skops"
+    sio.dump(LogisticRegression().fit(np.eye(4), TOY_LABELS[:4]), path)
+    data = bytearray(path.read_bytes())
+    if damage == "compression method":
+        for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+            start = data.index(signature)
+            data[start + offset : start + offset + 2] = struct.pack("<H", 99)
+    else:
+        del data[-10:]
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="skops"):
+        load_model(path)
