@@ -31,6 +31,11 @@ from denialbench.eval._unpickler import sklearn_module_allowed
 
 __all__ = ["MAX_DEPTH", "check_model_graph"]
 
+_FIX = (
+    "Models are checked before they predict (see 'Model files are untrusted' in the README); "
+    "save the model without it, or submit a predictions file (id,label[,p_deny,...])"
+)
+
 #: How deep containers and estimators may nest.
 MAX_DEPTH = 64
 # Arrays may hold at most this multiple of the bytes the file decodes to, plus
@@ -248,7 +253,7 @@ class _Walk:
         ):
             raise _Refusal(path, "a sparse matrix with a malformed shape")
         names = ("data", "coords") if m.format == "coo" else ("data", "indices", "indptr")
-        parts = {}
+        parts: dict[str, Any] = {}
         for name in names:
             value = m.__dict__.get(name)
             if name == "coords":
@@ -298,7 +303,7 @@ class _Walk:
             _check_classes(state["classes_"], f"{path}.classes_")
         if isinstance(state.get("vocabulary_"), dict):
             _check_vocabulary(state["vocabulary_"], f"{path}.vocabulary_")
-        tree = state.get("tree_")
+        tree: Any = state.get("tree_")
         if _is_tree(tree) and state.get("n_features_in_", tree.n_features) != tree.n_features:
             raise _Refusal(f"{path}.tree_", "a decision tree over another number of features")
         return est
@@ -360,20 +365,27 @@ def _check_parameters(state: dict, path: str) -> None:
         if name == "input" and value != "content":
             raise _Refusal(
                 where,
-                f"{show(value)}; a vectorizer must read the texts it is given "
-                "(input='content'), never files named by them",
+                f"{show(value)}; a vectorizer must read the texts it is given, never files "
+                "named by them: set input='content' before saving",
             )
         if name == "memory" and value is not None:
-            raise _Refusal(where, "a cache location; a model may not write to disk (memory=None)")
+            raise _Refusal(
+                where,
+                "a cache location; a model may not write to disk: set memory=None before saving",
+            )
         if name == "n_jobs" and not (value is None or (type(value) is int and value == 1)):
-            raise _Refusal(where, f"{show(value)}; a model may not start workers (n_jobs=None)")
+            raise _Refusal(
+                where,
+                f"{show(value)}; a model may not start worker processes: set n_jobs=None "
+                "before saving",
+            )
         if name in ("stack_method_", "response_method", "_response_method", "stack_method"):
             names = value if isinstance(value, list | tuple | np.ndarray) else [value]
             if not all(isinstance(n, str) and n in _STACK_METHODS for n in names):
                 raise _Refusal(
                     where,
-                    "names a method outside predict, predict_proba, decision_function; "
-                    "a model may not choose which method is called",
+                    "names a method outside predict, predict_proba, decision_function; a "
+                    "model may not choose which of its methods evaluate calls",
                 )
         if name in _PATTERN_PARAMS and value is not None:
             problem = pattern_problem(value)
@@ -453,7 +465,7 @@ def check_model_graph(
     try:
         return walk.visit(model, "model", 0)
     except _Refusal as exc:
-        raise UnsafeModelError(f"{source}: refused: {exc}") from None
+        raise UnsafeModelError(f"{source}: refused: {exc}. {_FIX}") from None
     except (Exception, RecursionError) as exc:
         raise UnsafeModelError(
             f"{source}: refused: checking the model raised {type(exc).__name__}"

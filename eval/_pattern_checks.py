@@ -33,8 +33,8 @@ _WIDE = 32
 _MAX_DEGREE = 2
 
 try:  # Python 3.11+
-    from re import _constants as _c
-    from re import _parser as _sre_parse
+    from re import _constants as _c  # type: ignore[attr-defined]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - older Pythons
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _sre_parse  # type: ignore[no-redef]

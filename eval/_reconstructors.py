@@ -193,7 +193,7 @@ def checked_reconstruct(subtype: Any, shape: Any, dtype: Any) -> np.ndarray:
 @_mark
 def checked_frombuffer(buffer: Any, dtype: Any, shape: Any, order: Any) -> np.ndarray:
     """numpy's ``_frombuffer`` (protocol 5): the buffer must be exactly the array's size."""
-    from numpy._core.numeric import _frombuffer
+    from numpy._core.numeric import _frombuffer  # type: ignore[attr-defined]
 
     problem = dtype_problem(dtype, allow_structured=True)
     if problem:
@@ -240,7 +240,7 @@ def checked_copyreg_reconstructor(cls: Any, base: Any, state: Any) -> Any:
         raise _unsafe("a protocol 0/1 object built on a base other than object")
     if cls.__new__ is not object.__new__ or issubclass(cls, np.ndarray | np.generic):
         raise _unsafe(f"a protocol 0/1 object of {cls.__qualname__}, which is not plain")
-    return copyreg._reconstructor(cls, base, state)
+    return copyreg._reconstructor(cls, base, state)  # type: ignore[attr-defined]
 
 
 def check_tree_arguments(args: tuple) -> None:
@@ -278,7 +278,7 @@ def check_tree_state(tree: Any, state: Any) -> None:
 
 def check_joblib_wrapper(wrapper: Any, size_bound: int) -> None:
     """joblib's array record after its BUILD, before any of its bytes are read."""
-    dtype = getattr(wrapper, "dtype", None)
+    dtype: Any = getattr(wrapper, "dtype", None)
     problem = dtype_problem(dtype)
     if problem:
         raise _unsafe(

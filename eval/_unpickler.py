@@ -294,6 +294,8 @@ def _check_state_keys(state: Any) -> None:
                     )
 
 
+# the pure-Python unpickler, private in the standard library and untyped
+_PY_UNPICKLER: Any = pickle._Unpickler  # type: ignore[attr-defined]
 _SHORT_BINUNICODE = pickle.SHORT_BINUNICODE[0]
 _MEMOIZE = pickle.MEMOIZE[0]
 _BININT1 = pickle.BININT1[0]
@@ -306,6 +308,7 @@ class _Guards:
     size_bound: int
     stack: list[Any]
     memo: dict[int, Any]
+    stream: Any
 
     def load(self) -> Any:
         """:meth:`pickle._Unpickler.load`, with the commonest opcodes inline.
@@ -415,15 +418,15 @@ class _Guards:
         args = self.stack[-1]
         func = self.stack[-2]
         _check_reduce(func, args)
-        pickle._Unpickler.load_reduce(self)  # type: ignore[arg-type]
+        _PY_UNPICKLER.load_reduce(self)
 
     def load_newobj(self) -> None:
         _check_newobj(self.stack[-2], self.stack[-1])
-        pickle._Unpickler.load_newobj(self)  # type: ignore[arg-type]
+        _PY_UNPICKLER.load_newobj(self)
 
     def load_newobj_ex(self) -> None:
         _check_newobj(self.stack[-3], self.stack[-2], self.stack[-1])
-        pickle._Unpickler.load_newobj_ex(self)  # type: ignore[arg-type]
+        _PY_UNPICKLER.load_newobj_ex(self)
 
     # SETITEM(S) and APPEND(S) call the target's own __setitem__/append: on a
     # sparse matrix whose indices are not yet checked that is memory-unsafe.
@@ -434,25 +437,25 @@ class _Guards:
 
     def load_setitem(self) -> None:
         self._mapping_target(3)
-        pickle._Unpickler.load_setitem(self)  # type: ignore[arg-type]
+        _PY_UNPICKLER.load_setitem(self)
 
     def load_setitems(self) -> None:
         self._mapping_target(0)
-        pickle._Unpickler.load_setitems(self)  # type: ignore[arg-type]
+        _PY_UNPICKLER.load_setitems(self)
 
     def load_append(self) -> None:
         if type(self.stack[-2]) is not list:
             raise _unsafe("an append to something that is not a list")
-        pickle._Unpickler.load_append(self)  # type: ignore[arg-type]
+        _PY_UNPICKLER.load_append(self)
 
     def load_appends(self) -> None:
         if type(self.metastack[-1][-1]) is not list:  # type: ignore[attr-defined]
             raise _unsafe("an append to something that is not a list")
-        pickle._Unpickler.load_appends(self)  # type: ignore[arg-type]
+        _PY_UNPICKLER.load_appends(self)
 
     def _instantiate(self, klass: Any, args: Any) -> None:
         _check_newobj(klass, tuple(args))
-        pickle._Unpickler._instantiate(self, klass, args)  # type: ignore[arg-type]
+        _PY_UNPICKLER._instantiate(self, klass, args)
 
     def check_build(self) -> None:
         state, target = self.stack[-1], self.stack[-2]
@@ -511,7 +514,7 @@ class _PlainUnpickler(_Guards, pickle._Unpickler):  # type: ignore[misc]
 
     def load_build(self) -> None:
         self.check_build()
-        pickle._Unpickler.load_build(self)  # type: ignore[attr-defined]
+        _PY_UNPICKLER.load_build(self)
 
     dispatch[pickle.BUILD[0]] = load_build
 
@@ -533,7 +536,7 @@ def _joblib_unpickler() -> type:
 
         def load_build(self) -> None:
             self.check_build()
-            pickle._Unpickler.load_build(self)  # type: ignore[attr-defined]
+            _PY_UNPICKLER.load_build(self)
             if isinstance(self.stack[-1], NumpyArrayWrapper):
                 wrapper = self.stack.pop()
                 rc.check_joblib_wrapper(wrapper, self.size_bound)
