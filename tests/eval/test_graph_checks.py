@@ -442,3 +442,13 @@ def test_libsvm_models_are_refused(tmp_path, estimator):
     path = _save(model, tmp_path, ".pkl")
     with pytest.raises(UnsafeModelError, match=f"sklearn.svm._classes.{estimator}"):
         load_model(path)
+
+
+@pytest.mark.parametrize("kind", [sp.csr_matrix, sp.csc_array, sp.coo_matrix])
+def test_valid_sparse_attributes_load_rebuilt(tmp_path, kind):
+    model = LogisticRegression().fit(np.eye(4), TOY_LABELS[:4])
+    original = kind(model.coef_)
+    model.coef_ = original
+    loaded = load_model(_save(model, tmp_path, ".pkl"))
+    assert type(loaded.coef_) is kind and loaded.coef_ is not original
+    assert np.array_equal(loaded.coef_.toarray(), original.toarray())
