@@ -150,7 +150,7 @@ class _Walk:
         if isinstance(obj, type):
             if obj in _vetted_types() or _qualified(obj) in self.trusted:
                 return obj
-            raise _Refusal(path, f"the class {_qualified(obj)} as a value")
+            raise _Refusal(path, f"the class {show_name(_qualified(obj))} as a value")
         if isinstance(obj, BaseEstimator):
             return self.estimator(obj, path, depth)
         if _is_tree(obj):
