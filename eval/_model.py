@@ -22,18 +22,50 @@ BATCH_SIZE = 2048
 _PROBA_TOLERANCE = 1e-3
 
 
+_MESSAGE_LIMIT = 200
+
+
+def _short(text: str) -> str:
+    """An exception message from model code: escaped and cut short.
+
+    The message may quote whatever the model read, so only its start is
+    shown, with control characters and non-ASCII escaped.
+    """
+    escaped = ascii(text)[1:-1]
+    return escaped if len(escaped) <= _MESSAGE_LIMIT else escaped[:_MESSAGE_LIMIT] + "..."
+
+
 def _call(method: Any, frame: Any, what: str) -> Any:
     try:
         return method(frame)
-    except Exception as exc:
+    except (Exception, RecursionError) as exc:
         raise ModelBehaviourError(
-            f"the model's {what} raised {type(exc).__name__}: {exc}"
+            f"the model's {what} raised {type(exc).__name__}: {_short(str(exc))}"
+        ) from None
+
+
+def _has_classes(model: Any) -> bool:
+    try:
+        return hasattr(model, "classes_")
+    except (Exception, RecursionError) as exc:
+        raise ModelBehaviourError(
+            f"the model's classes_ could not be read ({type(exc).__name__})"
         ) from None
 
 
 def _class_columns(model: Any) -> np.ndarray:
     """Column index in LABELS order for each of the model's ``classes_``."""
-    classes = np.asarray(model.classes_)
+    try:
+        classes = np.asarray(model.classes_)
+    except (Exception, RecursionError) as exc:
+        raise ModelBehaviourError(
+            f"the model's classes_ could not be read ({type(exc).__name__})"
+        ) from None
+    if classes.ndim != 1 or classes.dtype.kind not in "biufUSO":
+        raise ModelBehaviourError(
+            "the model's classes_ are not labels: expected a one-dimensional array of labels, "
+            f"got dtype {classes.dtype.str!r} with {classes.ndim} dimension(s)"
+        )
 
     def fail(row, message):
         return ModelBehaviourError(f"the model's classes_ are not labels: {message}")
@@ -115,7 +147,7 @@ def run_model(
             f"the loaded object ({type(model).__name__}) has no predict method; a model must "
             "follow scikit-learn's predict(X) contract"
         )
-    has_proba = callable(getattr(model, "predict_proba", None)) and hasattr(model, "classes_")
+    has_proba = callable(getattr(model, "predict_proba", None)) and _has_classes(model)
     columns = _class_columns(model) if has_proba else None
     predictor = _BatchPredictor(model, has_proba)
     frame = data.frame()

@@ -3,34 +3,51 @@
 - ``.skops`` files go through :mod:`skops.io`; types it does not trust are
   listed and refused unless the user names them (``--trust-type``). This
   package's own baseline classes are trusted.
+  The archive's sizes and array headers are checked first
+  (:mod:`._archive_checks`), so a decompression or allocation bomb is refused
+  before skops reads anything.
 - ``.pkl`` / ``.pickle`` / ``.joblib`` files go through an allowlist
-  unpickler (the "restricting globals" pattern of the :mod:`pickle` docs):
-  every global the stream asks for must be a known-safe class from
-  scikit-learn, numpy, scipy.sparse, the standard containers, or this
-  package's baselines, or one of the few numpy reconstructors. Joblib array
+  unpickler (the "restricting globals" pattern of the :mod:`pickle` docs,
+  :mod:`._unpickler`): every global the stream asks for must be a known-safe
+  class from scikit-learn, numpy, scipy.sparse, the standard containers, or
+  this package's baselines, or one of the few numpy reconstructors, which
+  are replaced by checked versions (:mod:`._reconstructors`). Joblib array
   records are read only for non-object dtypes, because joblib reads object
   arrays with a bare ``pickle.load``. Compressed joblib files are read through
   a size cap, so a decompression bomb fails fast.
+- Every loaded model then passes the object-graph checks
+  (:mod:`._graph_checks`) before :func:`load_model` returns it.
 
-Loading a pickle with ``trust_pickle=True`` skips all of this and can run
-arbitrary code: it is for files you made yourself.
+Every failure is an :class:`~denialbench.InputError` (mostly
+:class:`~denialbench.UnsafeModelError`) with a short, escaped message: never a
+traceback. Loading a pickle with ``trust_pickle=True`` skips all of this and
+can run arbitrary code: it is for files you made yourself.
 """
 
 from __future__ import annotations
 
 import bz2
-import functools
 import gzip
-import importlib
 import io
 import lzma
 import pickle
 import pickletools
+import struct
 import zlib
 from pathlib import Path
 from typing import Any
 
 from denialbench._errors import InputError, UnsafeModelError
+from denialbench.eval._archive_checks import check_skops_archive
+from denialbench.eval._graph_checks import check_model_graph
+from denialbench.eval._reconstructors import show, show_name
+from denialbench.eval._unpickler import (
+    JOBLIB_WRAPPER,
+    JoblibStream,
+    Refused,
+    is_allowed_global,
+    make_unpickler,
+)
 
 __all__ = [
     "MAX_DECOMPRESSED_BYTES",
@@ -51,75 +68,7 @@ _WAY_OUT = (
     "code); otherwise ask for a .skops file (skops.io.dump) or a predictions file "
     "(id,label[,p_deny,...])."
 )
-
-# Exact (module, name) pairs outside the class families below: the standard
-# containers and numpy's array/scalar reconstructors, which only rebuild data.
-_EXACT_ALLOWED = frozenset(
-    {
-        ("builtins", "set"),
-        ("builtins", "frozenset"),
-        ("builtins", "slice"),
-        ("builtins", "complex"),
-        ("builtins", "bytearray"),
-        ("builtins", "range"),
-        ("collections", "OrderedDict"),
-        ("collections", "defaultdict"),
-        ("copyreg", "_reconstructor"),
-        ("numpy", "ndarray"),
-        ("numpy", "dtype"),
-        ("numpy.core.multiarray", "_reconstruct"),
-        ("numpy._core.multiarray", "_reconstruct"),
-        ("numpy.core.multiarray", "scalar"),
-        ("numpy._core.multiarray", "scalar"),
-        ("numpy.core.numeric", "_frombuffer"),
-        ("numpy._core.numeric", "_frombuffer"),
-        ("sklearn.tree._tree", "Tree"),
-    }
-)
-_JOBLIB_WRAPPER = ("joblib.numpy_pickle", "NumpyArrayWrapper")
-
-
-@functools.cache
-def _own_safe_classes() -> frozenset[tuple[str, str]]:
-    from denialbench.baselines import SAFE_CLASSES
-
-    return frozenset((cls.__module__, cls.__qualname__) for cls in SAFE_CLASSES)
-
-
-def _resolve(module: str, name: str) -> Any:
-    try:
-        obj = importlib.import_module(module)
-        for part in name.split("."):
-            obj = getattr(obj, part)
-    except (ImportError, AttributeError):
-        return None
-    return obj
-
-
-def is_allowed_global(module: str, name: str, *, joblib_format: bool = False) -> bool:
-    """Whether the allowlist admits ``module.name``."""
-    if (module, name) in _EXACT_ALLOWED:
-        return True
-    if joblib_format and (module, name) == _JOBLIB_WRAPPER:
-        return True
-    if (module, name) in _own_safe_classes():
-        return True
-    if module == "numpy" or module == "numpy.dtypes":
-        import numpy as np
-
-        obj = _resolve(module, name)
-        return isinstance(obj, type) and (issubclass(obj, np.generic) or issubclass(obj, np.dtype))
-    if module.startswith("scipy.sparse."):
-        import scipy.sparse as sp
-
-        obj = _resolve(module, name)
-        return isinstance(obj, type) and issubclass(obj, sp.spmatrix | sp.sparray)
-    if module.startswith("sklearn."):
-        from sklearn.base import BaseEstimator
-
-        obj = _resolve(module, name)
-        return isinstance(obj, type) and issubclass(obj, BaseEstimator)
-    return False
+_JOBLIB_WRAPPER = JOBLIB_WRAPPER
 
 
 _STRING_OPS = frozenset(
@@ -173,57 +122,6 @@ def scan_pickle_globals(data: bytes) -> list[str]:
     except Exception:
         pass
     return list(dict.fromkeys(found))
-
-
-class _Refused(pickle.UnpicklingError):
-    def __init__(self, module: str, name: str) -> None:
-        super().__init__(f"{module}.{name}")
-        self.global_name = f"{module}.{name}"
-
-
-class _JoblibStream(Exception):
-    """The stream turned out to be joblib's format: read it with joblib's unpickler."""
-
-
-class _RestrictedUnpickler(pickle.Unpickler):
-    """C unpickler whose ``find_class`` consults the allowlist."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) == _JOBLIB_WRAPPER:
-            raise _JoblibStream
-        if is_allowed_global(module, name):
-            return super().find_class(module, name)
-        raise _Refused(module, name)
-
-
-def _restricted_joblib_unpickler():
-    from joblib.numpy_pickle import NumpyArrayWrapper, NumpyUnpickler
-
-    class RestrictedJoblibUnpickler(NumpyUnpickler):
-        """joblib's unpickler with the allowlist and no object-dtype arrays."""
-
-        dispatch = NumpyUnpickler.dispatch.copy()
-
-        def find_class(self, module: str, name: str) -> Any:
-            if is_allowed_global(module, name, joblib_format=True):
-                return super().find_class(module, name)
-            raise _Refused(module, name)
-
-        def load_build(self) -> None:
-            state = self.stack[-1]
-            target = self.stack[-2] if len(self.stack) > 1 else None
-            if isinstance(target, NumpyArrayWrapper) and isinstance(state, dict):
-                dtype = state.get("dtype")
-                if getattr(dtype, "hasobject", True):
-                    raise UnsafeModelError(
-                        "joblib file holds an object-dtype array, which joblib reads with a "
-                        "bare pickle.load; refused. " + _WAY_OUT
-                    )
-            NumpyUnpickler.load_build(self)
-
-        dispatch[pickle.BUILD[0]] = load_build
-
-    return RestrictedJoblibUnpickler
 
 
 class _CappedReader(io.RawIOBase):
@@ -303,80 +201,119 @@ def _open_decompressed(raw: bytes, path: Path) -> tuple[Any, bool]:
 
 
 def _refusal(path: Path, offending: list[str]) -> UnsafeModelError:
-    listed = ", ".join(offending) if offending else "(unreadable stream)"
+    listed = ", ".join(show_name(g) for g in offending) if offending else "(unreadable stream)"
     return UnsafeModelError(
         f"{path}: refused to unpickle; it refers to globals outside the allowlist: {listed}. "
         + _WAY_OUT
     )
 
 
-def _load_pickle(path: Path, raw: bytes) -> Any:
+# Exceptions that mean "this is not an intact pickle" rather than "this file
+# tried something": reported as a damaged file.
+_DAMAGED = (
+    pickle.UnpicklingError,
+    EOFError,
+    IndexError,
+    zlib.error,
+    lzma.LZMAError,
+    OSError,
+    struct.error,
+)
+
+
+def _unpickle(path: Path, raw: bytes) -> tuple[Any, int]:
+    """The object in a pickle or joblib file, and a bound on the bytes it could hold."""
     stream, compressed = _open_decompressed(raw, path)
+    bound = MAX_DECOMPRESSED_BYTES if compressed else len(raw)
+    if not compressed:
+        try:
+            return make_unpickler(
+                stream, size_bound=bound, joblib_format=False, filename=str(path), data=raw
+            ).load(), bound
+        except JoblibStream:
+            stream, _ = _open_decompressed(raw, path)
+    unpickler = make_unpickler(
+        stream,
+        size_bound=bound,
+        joblib_format=True,
+        filename=str(path),
+        data=None if compressed else raw,
+    )
+    return unpickler.load(), bound
+
+
+def _load_pickle(path: Path, raw: bytes) -> tuple[Any, int]:
     try:
-        if not compressed:
-            try:
-                return _RestrictedUnpickler(stream).load()
-            except _JoblibStream:
-                stream, _ = _open_decompressed(raw, path)
-        return _restricted_joblib_unpickler()(str(path), stream, False).load()
-    except _Refused as exc:
+        return _unpickle(path, raw)
+    except Refused as exc:
         # Only now scan the whole stream, so the message names every offender.
-        seen = scan_pickle_globals(raw) if not compressed else []
-        offending = [
-            g for g in seen if not is_allowed_global(*g.rsplit(".", 1), joblib_format=True)
-        ]
+        seen = scan_pickle_globals(raw)
+        offending = [g for g in seen if "." in g and not _allowed_name(g)]
         raise _refusal(path, offending or [exc.global_name]) from None
     except UnsafeModelError as exc:
-        raise UnsafeModelError(f"{path}: {exc}") from None
-    except (
-        pickle.UnpicklingError,
-        EOFError,
-        ValueError,
-        TypeError,
-        IndexError,
-        KeyError,
-        AttributeError,
-        zlib.error,
-        OSError,
-        lzma.LZMAError,
-    ) as exc:
+        raise UnsafeModelError(f"{path}: refused: {exc}. {_WAY_OUT}") from None
+    except _DAMAGED as exc:
         raise InputError(
-            f"{path}: not a readable pickle ({type(exc).__name__}: {exc}); the file may be "
-            "truncated or of another format"
+            f"{path}: not a readable pickle ({type(exc).__name__}: {show(str(exc), 120)}); the "
+            "file may be truncated or of another format"
+        ) from None
+    except (Exception, RecursionError) as exc:
+        # Anything else (MemoryError, OverflowError, LookupError, a numpy or
+        # scikit-learn error in a constructor) is the file's doing.
+        raise UnsafeModelError(
+            f"{path}: refused: loading it raised {type(exc).__name__} "
+            f"({show(str(exc), 120)}). {_WAY_OUT}"
         ) from None
 
 
-def _load_skops(path: Path, trusted_types: list[str]) -> Any:
+def _allowed_name(dotted: str) -> bool:
+    module, _, name = dotted.rpartition(".")
+    return is_allowed_global(module, name, joblib_format=True)
+
+
+def _load_skops(path: Path, trusted_types: list[str]) -> tuple[Any, int]:
     from skops import io as sio
 
+    bound = check_skops_archive(path)
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:
         raise InputError(
-            f"{path}: not a readable .skops file ({type(exc).__name__}: {exc})"
+            f"{path}: not a readable .skops file ({type(exc).__name__}: {show(str(exc), 120)})"
         ) from None
-    own = {f"{m}.{n}" for m, n in _own_safe_classes()}
+    own = {f"{cls.__module__}.{cls.__qualname__}" for cls in _own_classes()}
     refused = [t for t in untrusted if t not in own and t not in trusted_types]
     if refused:
         raise UnsafeModelError(
-            f"{path}: holds types skops does not trust: {', '.join(refused)}. If you trust "
-            "them, name each with --trust-type TYPE."
+            f"{path}: holds types skops does not trust: {', '.join(show_name(t) for t in refused)}."
+            " If you trust them, name each with --trust-type TYPE."
         )
     try:
-        return sio.load(path, trusted=list(untrusted))
-    except Exception as exc:
-        raise InputError(f"{path}: skops could not load it ({type(exc).__name__}: {exc})") from None
+        return sio.load(path, trusted=list(untrusted)), bound
+    except UnsafeModelError as exc:
+        raise UnsafeModelError(f"{path}: refused: {exc}") from None
+    except (Exception, RecursionError) as exc:
+        raise UnsafeModelError(
+            f"{path}: skops could not load it ({type(exc).__name__}: {show(str(exc), 120)})"
+        ) from None
+
+
+def _own_classes() -> tuple[type, ...]:
+    from denialbench.baselines import SAFE_CLASSES
+
+    return SAFE_CLASSES
 
 
 def load_model(
     path: Path | str, *, trust_pickle: bool = False, trusted_types: list[str] | tuple = ()
 ) -> Any:
-    """Load a model file safely (see the module docstring).
+    """Load a model file safely and check its object graph (see the module docstring).
 
     Raises
     ------
     UnsafeModelError
-        The file needs globals or types outside the allowlist.
+        The file needs globals or types outside the allowlist, or its object
+        graph holds something a model must not (see :mod:`._graph_checks`).
     InputError
         The file is missing, truncated, or not a model file.
     """
@@ -392,13 +329,17 @@ def load_model(
     if not path.is_file():
         raise InputError(f"{path}: no such file; check the path")
     if suffix in SKOPS_SUFFIXES:
-        return _load_skops(path, list(trusted_types))
+        model, bound = _load_skops(path, list(trusted_types))
+        return check_model_graph(
+            model, source=str(path), max_bytes=bound, trusted_types=tuple(trusted_types)
+        )
     raw = path.read_bytes()
     if not raw:
         raise InputError(f"{path}: empty file; expected a pickled model")
     if trust_pickle:
         return _load_trusted_pickle(path)
-    return _load_pickle(path, raw)
+    model, bound = _load_pickle(path, raw)
+    return check_model_graph(model, source=str(path), max_bytes=bound)
 
 
 def _load_trusted_pickle(path: Path) -> Any:

@@ -151,3 +151,39 @@ def test_a_plain_text_pipeline_is_told_what_it_receives():
     assert "returned 3 predictions for a batch of" in message
     assert "DataFrame with columns id, claim, response" in message
     assert "ColumnTransformer" in message
+
+
+class UnreadableClassesModel(ProbaModel):
+    @property
+    def classes_(self):
+        raise LookupError("no classes")
+
+    @classes_.setter
+    def classes_(self, value):
+        pass
+
+
+class LeakyModel(ConstantModel):
+    def predict(self, X):
+        raise ValueError("\x1b[31mSECRET-" + "x" * 5000)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        UnreadableClassesModel([0.25] * 4),
+        ProbaModel([0.25] * 4, classes=np.zeros(4, dtype=[("a", "f8")])),
+        ProbaModel([0.25] * 4, classes=np.array([LABELS, LABELS])),
+    ],
+    ids=["raising property", "structured", "two-dimensional"],
+)
+def test_classes_that_cannot_be_read_as_labels_are_a_behaviour_error(model):
+    with pytest.raises(ModelBehaviourError, match="classes_"):
+        evaluate(model, n_bootstrap=10)
+
+
+def test_a_predict_error_message_is_escaped_and_cut_short():
+    with pytest.raises(ModelBehaviourError) as info:
+        evaluate(LeakyModel(), n_bootstrap=10)
+    message = str(info.value)
+    assert "\x1b" not in message and len(message) < 400
