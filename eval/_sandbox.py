@@ -24,6 +24,7 @@ what happened.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -228,7 +229,9 @@ class ModelProcess:
             )
         except OSError as exc:
             shutil.rmtree(self._workdir, ignore_errors=True)
-            raise ModelProcessError(f"{self.display}: could not start the model process: {exc}")
+            raise ModelProcessError(
+                f"{self.display}: could not start the model process: {exc}"
+            ) from None
         self._proc.stdin.write(json.dumps(settings).encode() + b"\n")
         self._proc.stdin.flush()
         self._rusage: Any = None
@@ -244,17 +247,13 @@ class ModelProcess:
         """Kill the child if it still runs, reap it and remove its working directory."""
         proc = self._proc
         if proc.returncode is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 proc.kill()
-            except ProcessLookupError:
-                pass
             self._reap()
         for stream in (proc.stdin, proc.stdout, proc.stderr):
             if stream is not None and not stream.closed:
-                try:
+                with contextlib.suppress(BrokenPipeError):
                     stream.close()
-                except BrokenPipeError:
-                    pass
         shutil.rmtree(self._workdir, ignore_errors=True)
 
     def _reap(self, timeout: float | None = None) -> bool:

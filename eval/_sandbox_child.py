@@ -59,19 +59,19 @@ def _set_limits(settings: dict[str, Any]) -> None:
 
 def _warm_up() -> None:
     """Import what loading and predicting need, and start the BLAS pool, while allowed."""
+    import tempfile
+
     import numpy as np
     import pandas  # noqa: F401
     import scipy.sparse  # noqa: F401
     import sklearn.base  # noqa: F401
-
-    import tempfile
 
     # gettempdir() probes by writing a file; answer it now, with the empty working folder
     tempfile.tempdir = os.getcwd()
     matrix = np.ones((256, 256))
     float(np.dot(matrix, matrix).sum())
 
-    import denialbench.eval._model  # noqa: F401
+    import denialbench.eval._model
     import denialbench.eval._safe_loading  # noqa: F401
 
 
