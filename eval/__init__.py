@@ -17,6 +17,7 @@ from denialbench.eval._metrics import (
 )
 from denialbench.eval._result import EvaluationResult, result_schema
 from denialbench.eval._safe_loading import load_model, scan_pickle_globals
+from denialbench.eval._sandbox import SandboxLimits
 from denialbench.eval._scoring import bootstrap_confusions, score
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "PROBABILITY_METRICS",
     "EvalData",
     "EvaluationResult",
+    "SandboxLimits",
     "bootstrap_confusions",
     "compare",
     "confusion_matrix",

@@ -11,8 +11,7 @@ import numpy as np
 from denialbench._errors import InputError
 from denialbench.corpus._schema import LABELS
 from denialbench.eval._data import EvalData
-from denialbench.eval._model import run_model
-from denialbench.eval._safe_loading import load_model
+from denialbench.eval._sandbox import ModelProcess, SandboxLimits
 from denialbench.eval._tables import read_table
 
 __all__ = ["predict_file"]
@@ -24,33 +23,46 @@ def predict_file(
     *,
     out: Path | str | None = None,
     trust_pickle: bool = False,
+    limits: SandboxLimits | None = None,
 ) -> str:
     """Predict every row of ``input_path``; write to ``out`` or return the text.
 
     The input needs ``claim`` and ``response``; ``id`` is optional (row
     numbers are used without it). The output has ``id``, ``label`` and, when
-    the model offers them, ``p_deny`` ... ``p_unrelated``.
+    the model offers them, ``p_deny`` ... ``p_unrelated``. The model file is
+    loaded and run in the sandboxed model process, under ``limits``.
     """
-    tf = read_table(input_path, error=InputError, required=("claim", "response"))
-    table = tf.table
-    n = table.num_rows
-    for name in ("claim", "response"):
-        nulls = np.flatnonzero(table.column(name).is_null().to_numpy(zero_copy_only=False))
-        if nulls.size:
-            raise tf.fail(int(nulls[0]), f"field {name!r} is missing or null")
-    ids = (
-        table.column("id").cast("string").to_numpy(zero_copy_only=False).astype(object)
-        if "id" in table.column_names
-        else np.array([str(i) for i in range(1, n + 1)], dtype=object)
-    )
-    data = EvalData(
-        ids=ids,
-        gold=np.zeros(n, dtype=np.int8),
-        claim=table.column("claim").to_numpy(zero_copy_only=False),
-        response=table.column("response").to_numpy(zero_copy_only=False),
-    )
-    model = load_model(model_path, trust_pickle=trust_pickle)
-    pred, proba = run_model(model, data)
+    from denialbench.eval._evaluate import is_model_file
+    from denialbench.eval._safe_loading import PICKLE_SUFFIXES, SKOPS_SUFFIXES
+
+    if not is_model_file(model_path):
+        suffix = Path(model_path).suffix.lower()
+        if suffix not in PICKLE_SUFFIXES | SKOPS_SUFFIXES:
+            raise InputError(
+                f"{model_path}: unknown model format {suffix!r}; use .skops or .pkl/.pickle/.joblib"
+            )
+        raise InputError(f"{model_path}: no such file")
+    # started first: its imports overlap the reading of the input
+    with ModelProcess(model_path, trust_pickle=trust_pickle, limits=limits) as process:
+        tf = read_table(input_path, error=InputError, required=("claim", "response"))
+        table = tf.table
+        n = table.num_rows
+        for name in ("claim", "response"):
+            nulls = np.flatnonzero(table.column(name).is_null().to_numpy(zero_copy_only=False))
+            if nulls.size:
+                raise tf.fail(int(nulls[0]), f"field {name!r} is missing or null")
+        ids = (
+            table.column("id").cast("string").to_numpy(zero_copy_only=False).astype(object)
+            if "id" in table.column_names
+            else np.array([str(i) for i in range(1, n + 1)], dtype=object)
+        )
+        data = EvalData(
+            ids=ids,
+            gold=np.zeros(n, dtype=np.int8),
+            claim=table.column("claim").to_numpy(zero_copy_only=False),
+            response=table.column("response").to_numpy(zero_copy_only=False),
+        )
+        pred, proba, _ = process.predict(data)
     labels = np.asarray(LABELS, dtype=object)[pred]
     rows = []
     for i in range(n):

@@ -167,6 +167,9 @@ def _environment(workdir: str) -> dict[str, str]:
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
         "TOKENIZERS_PARALLELISM": "false",
+        # pyarrow's jemalloc starts a background thread unless told not to; the
+        # process must be single-threaded when Landlock (a per-thread wall) goes up
+        "JE_ARROW_MALLOC_CONF": "background_thread:false",
     }
     for name in (
         "OMP_NUM_THREADS",
@@ -430,6 +433,29 @@ class ModelProcess:
         if kind == "model":
             return ModelBehaviourError(f"{self.display}: the model raised {message}")
         return ModelProcessError(f"{self.display}: the model process failed: {message}")
+
+
+def _probe_for_tests(
+    module_file: Path | str,
+    function: str,
+    data: Any,
+    *args: str,
+    limits: SandboxLimits | None = None,
+) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """Run ``function(*args)`` of the test module ``module_file`` in place of loading a model.
+
+    What it returns is used as the model. For the tests of the walls only: the
+    probe is named here, in the parent, so no model file can reach this path.
+    """
+    module_file = Path(module_file).absolute()
+    probe = {
+        "path": str(module_file.parent),
+        "module": module_file.stem,
+        "function": function,
+        "args": list(args),
+    }
+    with ModelProcess(module_file, limits=limits, _probe=probe) as process:
+        return process.predict(data)
 
 
 def _complete(results: bytearray) -> bool:

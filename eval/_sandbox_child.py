@@ -143,6 +143,13 @@ def _readable_paths(settings: dict[str, Any]) -> list[str]:
     return paths
 
 
+def _thread_count() -> int:
+    try:
+        return len(os.listdir(f"/proc/{os.getpid()}/task"))
+    except OSError:
+        return 0
+
+
 def _lock_down(settings: dict[str, Any], cpu_seconds: float) -> dict[str, Any]:
     """Apply the CPU limit, Landlock and seccomp; report what the kernel allowed."""
     from denialbench.eval import _landlock, _seccomp
@@ -150,7 +157,8 @@ def _lock_down(settings: dict[str, Any], cpu_seconds: float) -> dict[str, Any]:
     cpu = max(int(cpu_seconds + 0.999), 1)
     # soft limit: SIGXCPU, which the parent reports; the hard one a second later is SIGKILL
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    walls: dict[str, Any] = {"landlock": 0, "seccomp": False}
+    # Landlock binds the calling thread (and threads it starts later), so say how many there are
+    walls: dict[str, Any] = {"landlock": 0, "seccomp": False, "threads": _thread_count()}
     try:
         walls["landlock"] = _landlock.restrict(_readable_paths(settings))
     except OSError as exc:
@@ -171,7 +179,8 @@ def _load(settings: dict[str, Any]) -> Any:
     if probe:
         import importlib
 
-        return getattr(importlib.import_module(probe["module"]), probe["function"])()
+        function = getattr(importlib.import_module(probe["module"]), probe["function"])
+        return function(*probe.get("args", ()))
     from denialbench.eval._safe_loading import load_model
 
     return load_model(
@@ -272,7 +281,10 @@ def main() -> None:
         try:
             traceback.print_exc()
             message = _short(f"{type(exc).__name__}: {exc}")
-            _send(out, {"type": "error", "kind": "internal", "message": message})
+            # a library that cannot be mapped under the address-space limit
+            starved = "failed to map segment" in message or "Cannot allocate memory" in message
+            kind = "memory" if starved else "internal"
+            _send(out, {"type": "error", "kind": kind, "message": message})
         except BaseException:
             pass
         sys.stderr.flush()

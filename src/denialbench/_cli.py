@@ -78,6 +78,33 @@ def _print_tables(tables: list[dict[str, Any]]) -> None:
 
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+MemoryLimit = Annotated[
+    str,
+    typer.Option(
+        "--memory-limit", help="Address-space limit of the process that runs a model file."
+    ),
+]
+CpuLimit = Annotated[
+    float | None,
+    typer.Option(
+        "--cpu-limit",
+        help="CPU seconds for the model process (default: 60 + 0.02 per item).",
+    ),
+]
+Timeout = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout", help="Wall-clock seconds for the model process (default: 120 + 0.02 per item)."
+    ),
+]
+
+
+def _limits(memory_limit: str, cpu_limit: float | None, timeout: float | None):
+    from denialbench.eval import SandboxLimits
+
+    return SandboxLimits(memory=memory_limit, cpu_seconds=cpu_limit, wall_seconds=timeout)
+
+
 DataDir = Annotated[
     Path | None,
     typer.Option(
@@ -219,6 +246,9 @@ def evaluate_command(
         list[str] | None,
         typer.Option("--trust-type", help="A type a .skops file may load (repeatable)."),
     ] = None,
+    memory_limit: MemoryLimit = "4GiB",
+    cpu_limit: CpuLimit = None,
+    timeout: Timeout = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Score a model or a predictions file on a split, with bootstrap CIs."""
@@ -234,6 +264,7 @@ def evaluate_command(
         trust_pickle=trust_pickle,
         trusted_types=trust_type or [],
         progress=not as_json,
+        limits=_limits(memory_limit, cpu_limit, timeout),
     )
     if out is not None:
         result.save(out)
@@ -295,11 +326,20 @@ def predict_command(
         Path | None, typer.Option(help="Write predictions here (.jsonl or .csv); default stdout.")
     ] = None,
     trust_pickle: Annotated[bool, typer.Option("--trust-pickle")] = False,
+    memory_limit: MemoryLimit = "4GiB",
+    cpu_limit: CpuLimit = None,
+    timeout: Timeout = None,
 ) -> None:
     """Label your own claim/response pairs with a model."""
     from denialbench.eval._predict import predict_file
 
-    text = predict_file(model, input, out=out, trust_pickle=trust_pickle)
+    text = predict_file(
+        model,
+        input,
+        out=out,
+        trust_pickle=trust_pickle,
+        limits=_limits(memory_limit, cpu_limit, timeout),
+    )
     if out is None:
         sys.stdout.write(text)
 
