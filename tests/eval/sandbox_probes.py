@@ -11,6 +11,7 @@ import os
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -69,7 +70,7 @@ def joblib_workers():
         warnings.simplefilter("ignore")  # joblib warns that it falls back to serial mode
         done = joblib.Parallel(n_jobs=2)(joblib.delayed(abs)(-i) for i in range(4))
     tasks = os.listdir("/proc/self/task")
-    children = [open(f"/proc/self/task/{t}/children").read().split() for t in tasks]
+    children = [Path(f"/proc/self/task/{t}/children").read_text().split() for t in tasks]
     if done != [0, 1, 2, 3] or len(tasks) != 1 or any(children):
         raise ValueError(f"joblib: result {done}, threads {tasks}, children {children}")
     return Echo()

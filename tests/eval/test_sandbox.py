@@ -20,8 +20,7 @@ import numpy as np
 import pytest
 
 from denialbench import InputError, ModelBehaviourError, ModelProcessError
-from denialbench.eval import SandboxLimits, evaluate
-from denialbench.eval import _landlock, _seccomp
+from denialbench.eval import SandboxLimits, _landlock, _seccomp, evaluate
 from denialbench.eval._data import EvalData
 from denialbench.eval._sandbox import ModelProcess, _probe_for_tests, clean_text, parse_size
 
@@ -218,7 +217,7 @@ def test_parent_accepts_a_valid_reply():
     ],
 )
 def test_parent_refuses_a_malformed_reply(reply):
-    with pytest.raises(ModelProcessError, match="sent .*; no result was used"):
+    with pytest.raises(ModelProcessError, match=r"sent .*; no result was used"):
         _parser()._parse(reply, 2)
 
 
