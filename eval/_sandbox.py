@@ -183,6 +183,10 @@ def _environment(workdir: str) -> dict[str, str]:
     return env
 
 
+def _import_path() -> list[str]:
+    return [os.path.abspath(entry or os.curdir) for entry in sys.path if isinstance(entry, str)]
+
+
 def _strings(values: Any) -> list:
     if hasattr(values, "to_pylist"):
         return values.to_pylist()
@@ -217,6 +221,9 @@ class ModelProcess:
             "trust_pickle": trust_pickle,
             "trusted_types": list(trusted_types),
             "memory_bytes": self.limits.memory_bytes,
+            # a pickle the user vouches for may name classes from the user's own modules,
+            # so it gets this process's import path (and may read it); others do not
+            "extra_path": _import_path() if trust_pickle else [],
         }
         self._started = time.monotonic()
         try:

@@ -229,6 +229,7 @@ def _error_kind(exc: BaseException) -> str:
 
 
 def _run(settings: dict[str, Any], stdin: Any, out: int) -> None:
+    sys.path += [p for p in settings.get("extra_path") or () if p not in sys.path]
     if settings.get("probe"):
         sys.path.insert(0, settings["probe"]["path"])
         __import__(settings["probe"]["module"])
