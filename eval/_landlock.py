@@ -65,9 +65,11 @@ def _handled(abi: int) -> tuple[int, int, int]:
     return fs, (_NET_ALL if abi >= 4 else 0), (_SCOPE_ALL if abi >= 6 else 0)
 
 
-def restrict(readable: Iterable[str]) -> int:
-    """Confine the calling process to reading ``readable`` (files or folders).
+def restrict(readable: Iterable[str], writable: Iterable[str] = ()) -> int:
+    """Confine the calling thread (and threads it starts) to reading ``readable``.
 
+    ``readable`` holds files or folders; ``writable`` files that may also be
+    opened for writing (``/dev/null``) and folders that may be changed.
     Paths that do not exist are skipped. Returns the ABI version used.
 
     Raises
@@ -92,13 +94,18 @@ def restrict(readable: Iterable[str]) -> int:
         err = ctypes.get_errno()
         raise OSError(err, f"landlock_create_ruleset: {os.strerror(err)}")
     try:
-        for path in dict.fromkeys(readable):
+        rules = [(path, None) for path in dict.fromkeys(readable)]
+        # a writable folder gets every right (the empty working folder); a file, writing
+        rules += [
+            (path, fs if os.path.isdir(path) else _FILE_RIGHTS | _WRITE_FILE) for path in writable
+        ]
+        for path, wanted in rules:
             try:
                 fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
             except OSError:
                 continue
             try:
-                rights = _DIR_RIGHTS if os.path.isdir(path) else _FILE_RIGHTS
+                rights = wanted or (_DIR_RIGHTS if os.path.isdir(path) else _FILE_RIGHTS)
                 rule = struct.pack("=Qi", rights, fd)
                 rule_buffer = ctypes.create_string_buffer(rule, len(rule))
                 if libc.syscall(_ADD_RULE, ruleset, _RULE_PATH_BENEATH, rule_buffer, 0) != 0:

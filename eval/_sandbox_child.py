@@ -12,8 +12,10 @@ temporary working directory and three pipes:
 - stderr: anything else the process prints (fd 1 is pointed there too).
 
 The order matters: limits first, then the imports and the BLAS warm-up
-(which need threads and files), then Landlock and seccomp, and only then the
-model file is opened. The settings line can name a probe (a function in a
+(which need threads and files), then Landlock (while there is one thread:
+it binds the thread that sets it up and the threads started later), then
+imports the model file names (torch starts threads), then seccomp, and only
+then is the model file loaded. The settings line can name a probe (a function in a
 test module) in place of a model file; only the parent writes that line, so
 no model file can reach it.
 """
@@ -150,28 +152,37 @@ def _thread_count() -> int:
         return 0
 
 
-def _lock_down(settings: dict[str, Any], cpu_seconds: float) -> dict[str, Any]:
-    """Apply the CPU limit, Landlock and seccomp; report what the kernel allowed."""
-    from denialbench.eval import _landlock, _seccomp
+def _restrict_reads(settings: dict[str, Any], walls: dict[str, Any]) -> None:
+    """Landlock, while the process has one thread: it binds the calling thread and the
+    threads started after it, so it goes up before anything (torch) starts more."""
+    from denialbench.eval import _landlock
+
+    walls["threads"] = _thread_count()
+    try:
+        # /dev/null and the empty working folder stay writable for Landlock (torch's
+        # import writes to both); seccomp refuses every write once the imports are done
+        walls["landlock"] = _landlock.restrict(
+            _readable_paths(settings), writable=["/dev/null", os.getcwd()]
+        )
+    except OSError as exc:
+        walls["landlock"], walls["landlock_error"] = 0, str(exc)
+
+
+def _forbid(walls: dict[str, Any], cpu_seconds: float) -> None:
+    """The CPU limit and the seccomp filter: from here on, no processes, threads or writes."""
+    from denialbench.eval import _seccomp
 
     cpu = max(int(cpu_seconds + 0.999), 1)
     # soft limit: SIGXCPU, which the parent reports; the hard one a second later is SIGKILL
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    # Landlock binds the calling thread (and threads it starts later), so say how many there are
-    walls: dict[str, Any] = {"landlock": 0, "seccomp": False, "threads": _thread_count()}
-    try:
-        walls["landlock"] = _landlock.restrict(_readable_paths(settings))
-    except OSError as exc:
-        walls["landlock_error"] = str(exc)
     try:
         _seccomp.install()
         walls["seccomp"] = True
     except OSError as exc:
-        walls["seccomp_error"] = str(exc)
+        walls["seccomp"], walls["seccomp_error"] = False, str(exc)
         if os.getuid() != 0:
             # without seccomp, a non-root process can at least start no more processes
             resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))
-    return walls
 
 
 def _load(settings: dict[str, Any]) -> Any:
@@ -234,9 +245,11 @@ def _run(settings: dict[str, Any], stdin: Any, out: int) -> None:
         sys.path.insert(0, settings["probe"]["path"])
         __import__(settings["probe"]["module"])
     _warm_up()
+    walls: dict[str, Any] = {}
+    _restrict_reads(settings, walls)
     _prepare(settings.get("model"))
     request = json.loads(stdin.readline())
-    walls = _lock_down(settings, float(request["cpu_seconds"]))
+    _forbid(walls, float(request["cpu_seconds"]))
     try:
         model = _load(settings)
         from denialbench.eval._model import run_model

@@ -88,13 +88,13 @@ CpuLimit = Annotated[
     float | None,
     typer.Option(
         "--cpu-limit",
-        help="CPU seconds for the model process (default: 60 + 0.02 per item).",
+        help="CPU seconds for the model process (default: 120 + 0.05 per item).",
     ),
 ]
 Timeout = Annotated[
     float | None,
     typer.Option(
-        "--timeout", help="Wall-clock seconds for the model process (default: 120 + 0.02 per item)."
+        "--timeout", help="Wall-clock seconds for the model process (default: 300 + 0.1 per item)."
     ),
 ]
 

@@ -267,3 +267,17 @@ def test_trusted_pickles_still_run_in_the_sandbox():
             n_bootstrap=0,
             limits=SandboxLimits(cpu_seconds=1),
         )
+
+
+def test_documented_default_limits_match_the_code(cli):
+    from denialbench.eval import _sandbox as sandbox
+
+    cpu = f"{sandbox.CPU_BASE_S:g} + {sandbox.CPU_PER_ITEM_S:g} per item"
+    wall = f"{sandbox.WALL_BASE_S:g} + {sandbox.WALL_PER_ITEM_S:g} per item"
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    help_text = " ".join(cli("evaluate", "--help").output.split())
+    for text in (readme, help_text):
+        assert cpu in text and wall in text
+    assert f"default {sandbox.format_size(sandbox.DEFAULT_MEMORY_BYTES)}".replace(" ", "") in (
+        readme.replace(" ", "")
+    )
