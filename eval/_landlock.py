@@ -94,7 +94,7 @@ def restrict(readable: Iterable[str], writable: Iterable[str] = ()) -> int:
         err = ctypes.get_errno()
         raise OSError(err, f"landlock_create_ruleset: {os.strerror(err)}")
     try:
-        rules = [(path, None) for path in dict.fromkeys(readable)]
+        rules: list[tuple[str, int | None]] = [(path, None) for path in dict.fromkeys(readable)]
         # a writable folder gets every right (the empty working folder); a file, writing
         rules += [
             (path, fs if os.path.isdir(path) else _FILE_RIGHTS | _WRITE_FILE) for path in writable

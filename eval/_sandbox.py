@@ -37,7 +37,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import numpy as np
 
@@ -211,7 +211,7 @@ class ModelProcess:
         trust_pickle: bool = False,
         trusted_types: list[str] | tuple = (),
         limits: SandboxLimits | None = None,
-        _probe: dict[str, str] | None = None,
+        _probe: dict[str, Any] | None = None,
     ) -> None:
         self.display = str(path)
         self._absolute = str(Path(path).absolute())
@@ -244,8 +244,12 @@ class ModelProcess:
             raise ModelProcessError(
                 f"{self.display}: could not start the model process: {exc}"
             ) from None
-        self._proc.stdin.write(json.dumps(settings).encode() + b"\n")
-        self._proc.stdin.flush()
+        # all three are pipes (PIPE above); typed once here
+        self._stdin = cast(IO[bytes], self._proc.stdin)
+        self._stdout = cast(IO[bytes], self._proc.stdout)
+        self._stderr = cast(IO[bytes], self._proc.stderr)
+        self._stdin.write(json.dumps(settings).encode() + b"\n")
+        self._stdin.flush()
         self._rusage: Any = None
         self.walls: dict[str, Any] = {}
 
@@ -277,7 +281,7 @@ class ModelProcess:
                 self._proc.returncode = os.waitstatus_to_exitcode(status)
                 self._rusage = rusage
                 return True
-            if time.monotonic() >= end:
+            if end is not None and time.monotonic() >= end:
                 return False
             time.sleep(0.01)
 
@@ -315,22 +319,21 @@ class ModelProcess:
             raise ModelProcessError(f"{self.display}: the model process sent more than a result")
         if results:
             return self._parse(results, n)
-        while chunk := self._proc.stderr.read(1 << 16):  # the child is gone: this ends
+        while chunk := self._stderr.read(1 << 16):  # the child is gone: this ends
             stderr_tail = (stderr_tail + chunk)[-_STDERR_TAIL_BYTES:]
         raise self._death(n, stderr_tail)
 
     def _exchange(self, body: bytes, deadline: float, n: int) -> tuple[bytes, bytes, str]:
         """Send the items and collect the reply, until it is complete, EOF or the deadline."""
-        proc = self._proc
         cap = _MAX_HEADER_BYTES + 4 + n * (1 + 8 * len(LABELS))
         pending = memoryview(body)
         results = bytearray()
         stderr_tail = b""
         with selectors.DefaultSelector() as selector:
-            os.set_blocking(proc.stdin.fileno(), False)
-            selector.register(proc.stdin, selectors.EVENT_WRITE, "in")
-            selector.register(proc.stdout, selectors.EVENT_READ, "out")
-            selector.register(proc.stderr, selectors.EVENT_READ, "err")
+            os.set_blocking(self._stdin.fileno(), False)
+            selector.register(self._stdin, selectors.EVENT_WRITE, "in")
+            selector.register(self._stdout, selectors.EVENT_READ, "out")
+            selector.register(self._stderr, selectors.EVENT_READ, "err")
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -343,7 +346,7 @@ class ModelProcess:
                             pending = pending[:0]
                         if not pending:
                             selector.unregister(key.fileobj)
-                            proc.stdin.close()
+                            self._stdin.close()
                         continue
                     chunk = os.read(key.fd, 1 << 20)
                     if not chunk:
@@ -393,7 +396,8 @@ class ModelProcess:
     def _parse(self, results: bytes, n: int) -> tuple[np.ndarray, np.ndarray | None, str]:
         """Check the reply; raise its error, or return the arrays it carries."""
         header, payload = _split(results, self.display)
-        self.walls = header.get("walls") if isinstance(header.get("walls"), dict) else {}
+        walls = header.get("walls")
+        self.walls = walls if isinstance(walls, dict) else {}
         if header.get("type") == "error":
             raise self._error(header)
         if header.get("type") != "result":
@@ -457,7 +461,7 @@ def _probe_for_tests(
     probe is named here, in the parent, so no model file can reach this path.
     """
     module_file = Path(module_file).absolute()
-    probe = {
+    probe: dict[str, Any] = {
         "path": str(module_file.parent),
         "module": module_file.stem,
         "function": function,

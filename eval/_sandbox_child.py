@@ -80,8 +80,8 @@ def _warm_up() -> None:
 def _prepare(model: str | None) -> None:
     """Import, while imports may still write and start threads, what the model file names.
 
-    The names come from a static scan (no unpickling); only allowlisted ones
-    are imported. This package's own classes may offer ``_sandbox_warm_up``
+    The names come from a static scan (no unpickling). This package's own
+    allowlisted classes may offer ``_sandbox_warm_up``
     (the embedding baseline loads its encoder: torch opens /dev/null for
     writing when it is imported, which the filter would refuse).
     """
@@ -102,9 +102,11 @@ def _prepare(model: str | None) -> None:
         return
     for name in names:
         module, _, attr = name.rpartition(".")
-        if not module or not loading.is_allowed_global(module, attr, joblib_format=True):
-            continue
-        if module.startswith("denialbench."):
+        # only this package's own classes, before the filter is up; other modules the
+        # file names are imported later, behind it, by the loader itself
+        if module.startswith("denialbench.") and loading.is_allowed_global(
+            module, attr, joblib_format=True
+        ):
             hook = getattr(loading._resolve(module, attr), "_sandbox_warm_up", None)
             if callable(hook):
                 hook()
