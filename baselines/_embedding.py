@@ -63,6 +63,16 @@ class SentencePairEmbedding(TransformerMixin, BaseEstimator):
     def __init__(self, batch_size: int = 64) -> None:
         self.batch_size = batch_size
 
+    @staticmethod
+    def _sandbox_warm_up() -> None:
+        """Load the encoder before the model sandbox forbids writes and threads.
+
+        Importing torch opens /dev/null for writing and may start threads;
+        see :mod:`denialbench.eval._sandbox_child`.
+        """
+        if embeddings_available():
+            _encoder()
+
     def fit(self, X, y=None):
         validate_data(self, X, dtype=None, ensure_all_finite=False)
         return self

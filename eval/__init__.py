@@ -17,6 +17,7 @@ from denialbench.eval._metrics import (
 )
 from denialbench.eval._result import EvaluationResult, result_schema
 from denialbench.eval._safe_loading import load_model, scan_pickle_globals
+from denialbench.eval._sandbox import SandboxLimits
 from denialbench.eval._scoring import bootstrap_confusions, score
 from denialbench.eval._task_run import TaskData, evaluate_all_tasks, evaluate_task, load_task
 from denialbench.eval._tasks import TASKS, TaskMetadata, get_task
@@ -27,6 +28,7 @@ __all__ = [
     "TASKS",
     "EvalData",
     "EvaluationResult",
+    "SandboxLimits",
     "TaskData",
     "TaskMetadata",
     "bootstrap_confusions",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from denialbench._errors import InputError
 from denialbench.corpus._schema import LABELS
 from denialbench.eval._data import EvalData, load_eval_data
 from denialbench.eval._result import RESULT_SCHEMA_VERSION, EvaluationResult
+from denialbench.eval._sandbox import ModelProcess, SandboxLimits
 from denialbench.eval._scoring import CONFIDENCE, score
 
 __all__ = ["evaluate", "predict_any", "result_content"]
@@ -29,12 +31,20 @@ def predict_any(
     trust_pickle: bool = False,
     trusted_types: list[str] | tuple = (),
     progress: bool = False,
+    limits: SandboxLimits | None = None,
+    model_process: ModelProcess | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None, dict[str, Any]]:
-    """Predictions for ``data`` from a model object, a model file or a predictions file."""
+    """Predictions for ``data`` from a model object, a model file or a predictions file.
+
+    A model object is the caller's own and runs in this process. A model file
+    is loaded and run in a sandboxed child process (see
+    :mod:`denialbench.eval._sandbox`) under ``limits``; ``model_process`` is
+    one already started for it (so its start-up overlapped the data loading).
+    """
     from denialbench.corpus._io import sha256_file
     from denialbench.eval._model import run_model
     from denialbench.eval._predictions import PREDICTION_SUFFIXES, read_predictions
-    from denialbench.eval._safe_loading import PICKLE_SUFFIXES, SKOPS_SUFFIXES, load_model
+    from denialbench.eval._safe_loading import SKOPS_SUFFIXES
 
     if not isinstance(model_or_path, str | Path):
         pred, proba = run_model(model_or_path, data, progress=progress)
@@ -63,15 +73,28 @@ def predict_any(
         info = {"kind": "predictions", "sha256": sha256, "path": path.name, "class": None}
         return pred, proba, info
     info = {"sha256": sha256_file(path), "path": path.name}
-    if suffix in PICKLE_SUFFIXES | SKOPS_SUFFIXES:
-        model = load_model(path, trust_pickle=trust_pickle, trusted_types=trusted_types)
-        pred, proba = run_model(model, data, progress=progress)
+    if is_model_file(path):
+        process = model_process or ModelProcess(
+            path, trust_pickle=trust_pickle, trusted_types=trusted_types, limits=limits
+        )
+        with process if model_process is None else nullcontext(process):
+            pred, proba, class_name = process.predict(data)
         kind = "skops" if suffix in SKOPS_SUFFIXES else "pickle"
-        cls = type(model)
-        return pred, proba, {"kind": kind, **info, "class": f"{cls.__module__}.{cls.__qualname__}"}
+        return pred, proba, {"kind": kind, **info, "class": class_name}
     raise InputError(
         f"{path}: unknown file type {suffix!r}; use .skops, .pkl/.pickle/.joblib, or a "
         "predictions file (.jsonl/.csv)"
+    )
+
+
+def is_model_file(path: Any) -> bool:
+    """Whether ``path`` names an existing model file (run in the sandbox)."""
+    from denialbench.eval._safe_loading import PICKLE_SUFFIXES, SKOPS_SUFFIXES
+
+    return (
+        isinstance(path, str | Path)
+        and Path(path).suffix.lower() in PICKLE_SUFFIXES | SKOPS_SUFFIXES
+        and Path(path).is_file()
     )
 
 
@@ -133,6 +156,7 @@ def evaluate(
     trust_pickle: bool = False,
     trusted_types: list[str] | tuple = (),
     progress: bool = False,
+    limits: SandboxLimits | None = None,
 ) -> EvaluationResult:
     """Score a model, model file or predictions file on a split or a data file.
 
@@ -151,6 +175,11 @@ def evaluate(
         ``label``; ``domain``, ``subtype``, ``tags``, ``group`` add slices).
     n_bootstrap, seed : int
         Bootstrap resamples and seed: the same inputs give the same numbers.
+    trust_pickle : bool
+        Load a pickle without the allowlist (it still runs in the sandbox).
+    limits : SandboxLimits, optional
+        Memory, CPU and wall-clock limits of the process that runs a model
+        file. A model object is your own and runs in this process, unlimited.
 
     Examples
     --------
@@ -164,14 +193,25 @@ def evaluate(
     """
     if n_bootstrap < 0:
         raise InputError(f"'n_bootstrap' must be >= 0 (got {n_bootstrap})")
-    eval_data = load_eval_data(split, data)
-    pred, proba, model_info = predict_any(
-        model_or_path,
-        eval_data,
-        trust_pickle=trust_pickle,
-        trusted_types=trusted_types,
-        progress=progress,
+    # start the model process first: its imports overlap the data loading
+    process = (
+        ModelProcess(
+            model_or_path, trust_pickle=trust_pickle, trusted_types=trusted_types, limits=limits
+        )
+        if is_model_file(model_or_path)
+        else None
     )
+    with process or nullcontext():
+        eval_data = load_eval_data(split, data)
+        pred, proba, model_info = predict_any(
+            model_or_path,
+            eval_data,
+            trust_pickle=trust_pickle,
+            trusted_types=trusted_types,
+            progress=progress,
+            limits=limits,
+            model_process=process,
+        )
     content = result_content(
         eval_data, pred, proba, model_info=model_info, n_bootstrap=n_bootstrap, seed=seed
     )

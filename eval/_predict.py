@@ -11,9 +11,8 @@ from denialbench._console import json_text
 from denialbench._errors import InputError
 from denialbench.corpus._schema import LABELS
 from denialbench.eval._data import EvalData
-from denialbench.eval._model import run_model
 from denialbench.eval._predictions import PREDICTION_SUFFIXES
-from denialbench.eval._safe_loading import load_model
+from denialbench.eval._sandbox import ModelProcess, SandboxLimits
 from denialbench.eval._tables import read_table
 
 __all__ = ["OUTPUT_SUFFIXES", "check_output_path", "predict_file"]
@@ -55,38 +54,54 @@ def predict_file(
     out: Path | str | None = None,
     trust_pickle: bool = False,
     trusted_types: list[str] | tuple = (),
+    limits: SandboxLimits | None = None,
 ) -> str:
     """Predict every row of ``input_path``; write to ``out`` or return the text.
 
     The input needs ``claim`` and ``response``; ``id`` is optional (row
     numbers are used without it). The output has ``id``, ``label`` and, when
     the model offers them, ``p_deny`` ... ``p_unrelated``; ``out`` must end
-    in .jsonl or .csv, which decides the format.
+    in .jsonl or .csv, which decides the format. The model file is loaded and
+    run in the sandboxed model process, under ``limits``.
     """
+    from denialbench.eval._evaluate import is_model_file
+    from denialbench.eval._safe_loading import PICKLE_SUFFIXES, SKOPS_SUFFIXES
+
     model_path = Path(model_path)
     _check_model_path(model_path)
     if out is not None:
         check_output_path(out)
-    tf = read_table(input_path, error=InputError, required=("claim", "response"))
-    table = tf.table
-    n = table.num_rows
-    for name in ("claim", "response"):
-        nulls = np.flatnonzero(table.column(name).is_null().to_numpy(zero_copy_only=False))
-        if nulls.size:
-            raise tf.fail(int(nulls[0]), f"field {name!r} is missing or null")
-    ids = (
-        table.column("id").cast("string").to_numpy(zero_copy_only=False).astype(object)
-        if "id" in table.column_names
-        else np.array([str(i) for i in range(1, n + 1)], dtype=object)
-    )
-    data = EvalData(
-        ids=ids,
-        gold=np.zeros(n, dtype=np.int8),
-        claim=table.column("claim").to_numpy(zero_copy_only=False),
-        response=table.column("response").to_numpy(zero_copy_only=False),
-    )
-    model = load_model(model_path, trust_pickle=trust_pickle, trusted_types=trusted_types)
-    pred, proba = run_model(model, data)
+    if not is_model_file(model_path):
+        suffix = model_path.suffix.lower()
+        if suffix not in PICKLE_SUFFIXES | SKOPS_SUFFIXES:
+            raise InputError(
+                f"{model_path}: unknown model format {suffix or 'no suffix'!r}; give a .skops or "
+                ".pkl/.pickle/.joblib model file"
+            )
+        raise InputError(f"{model_path}: no such file; check the path")
+    # started first: its imports overlap the reading of the input
+    with ModelProcess(
+        model_path, trust_pickle=trust_pickle, trusted_types=trusted_types, limits=limits
+    ) as process:
+        tf = read_table(input_path, error=InputError, required=("claim", "response"))
+        table = tf.table
+        n = table.num_rows
+        for name in ("claim", "response"):
+            nulls = np.flatnonzero(table.column(name).is_null().to_numpy(zero_copy_only=False))
+            if nulls.size:
+                raise tf.fail(int(nulls[0]), f"field {name!r} is missing or null")
+        ids = (
+            table.column("id").cast("string").to_numpy(zero_copy_only=False).astype(object)
+            if "id" in table.column_names
+            else np.array([str(i) for i in range(1, n + 1)], dtype=object)
+        )
+        data = EvalData(
+            ids=ids,
+            gold=np.zeros(n, dtype=np.int8),
+            claim=table.column("claim").to_numpy(zero_copy_only=False),
+            response=table.column("response").to_numpy(zero_copy_only=False),
+        )
+        pred, proba, _ = process.predict(data)
     labels = np.asarray(LABELS, dtype=object)[pred]
     rows = []
     for i in range(n):

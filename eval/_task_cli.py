@@ -63,6 +63,7 @@ def run_task_command(
     trust_pickle: bool,
     trusted_types: list[str],
     as_json: bool,
+    limits: Any = None,
     console: Any,
     print_json: Callable[[Any], None],
 ) -> None:
@@ -81,6 +82,7 @@ def run_task_command(
         "trust_pickle": trust_pickle,
         "trusted_types": trusted_types,
         "progress": not as_json,
+        "limits": limits,
     }
     if task == "all":
         from denialbench.eval._predictions import PREDICTION_SUFFIXES
@@ -91,7 +93,7 @@ def run_task_command(
                 "model file, or score each task with --task NAME"
             )
         if report is not None:
-            raise InputError("--report takes one task; drop it with --task all")
+            raise InputError("--report-dir takes one task; drop it with --task all")
         if split is not None:
             raise InputError("--task all scores each task's default split; drop --split")
         runs = evaluate_all_tasks(model, data_root or data, **common)
@@ -110,7 +112,7 @@ def run_task_command(
             print_tables(console, [runs_table(runs)])
         return
     if data_root is not None:
-        raise InputError("--data-root goes with --task all; give one task's copy with --data")
+        raise InputError("--data-dir goes with --task all; give one task's copy with --data")
     result = evaluate_task(
         model,
         task,

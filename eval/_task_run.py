@@ -19,6 +19,7 @@ from denialbench._errors import InputError
 from denialbench.corpus._schema import LABELS
 from denialbench.eval._data import EvalData, _categorical, load_eval_data
 from denialbench.eval._result import EvaluationResult
+from denialbench.eval._sandbox import SandboxLimits
 from denialbench.eval._task_files import ReleaseCopy
 from denialbench.eval._task_loaders import MissingFiles, TaskItems
 from denialbench.eval._tasks import TASKS, TaskMetadata, data_path_hint, get_task
@@ -288,6 +289,7 @@ def evaluate_task(
     trust_pickle: bool = False,
     trusted_types: list[str] | tuple = (),
     progress: bool = False,
+    limits: SandboxLimits | None = None,
 ) -> EvaluationResult:
     """Score a model, model file or predictions file on a registered task.
 
@@ -321,6 +323,7 @@ def evaluate_task(
         trust_pickle=trust_pickle,
         trusted_types=trusted_types,
         progress=progress,
+        limits=limits,
     )
     predicted = time.perf_counter()
     # the model's own time is reported apart from reading and scoring
@@ -361,6 +364,7 @@ def evaluate_all_tasks(
     trust_pickle: bool = False,
     trusted_types: list[str] | tuple = (),
     progress: bool = False,
+    limits: SandboxLimits | None = None,
 ) -> list[TaskRun]:
     """Every task of ``--task all`` whose files are under ``data_root``; the rest skipped."""
     from denialbench.eval._task_files import open_release
@@ -384,6 +388,7 @@ def evaluate_all_tasks(
                 trust_pickle=trust_pickle,
                 trusted_types=trusted_types,
                 progress=progress,
+                limits=limits,
             )
         except MissingFiles as exc:
             runs.append(

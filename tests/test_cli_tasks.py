@@ -83,7 +83,7 @@ def test_task_all_runs_what_it_finds_and_names_what_it_skips(cli, tmp_path):
     [
         (("--task", "emergent", "--map", "a=deny"), "--map and --columns apply to --task pairs"),
         (("--task", "nope"), "unknown task 'nope'"),
-        (("--task", "fnc1", "--data-root", "."), "--data-root goes with --task all"),
+        (("--task", "fnc1", "--data-root", "."), "--data-dir goes with --task all"),
     ],
 )
 def test_option_misuse_exits_2(cli, args, message):

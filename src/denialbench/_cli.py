@@ -143,6 +143,33 @@ def _print_tables(tables: list[dict[str, Any]]) -> None:
 
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+MemoryLimit = Annotated[
+    str,
+    typer.Option(
+        "--memory-limit", help="Address-space limit of the process that runs a model file."
+    ),
+]
+CpuLimit = Annotated[
+    float | None,
+    typer.Option(
+        "--cpu-limit",
+        help="CPU seconds for the model process (default: 120 + 0.05 per item).",
+    ),
+]
+Timeout = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout", help="Wall-clock seconds for the model process (default: 300 + 0.1 per item)."
+    ),
+]
+
+
+def _limits(memory_limit: str, cpu_limit: float | None, timeout: float | None):
+    from denialbench.eval import SandboxLimits
+
+    return SandboxLimits(memory=memory_limit, cpu_seconds=cpu_limit, wall_seconds=timeout)
+
+
 DataDir = Annotated[
     Path | None,
     typer.Option(
@@ -481,6 +508,9 @@ def evaluate_command(
     binary: Annotated[
         bool, typer.Option("--binary", help="Rank by the deny-vs-rest view (deny F1).")
     ] = False,
+    memory_limit: MemoryLimit = "4GiB",
+    cpu_limit: CpuLimit = None,
+    timeout: Timeout = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Score a model or a predictions file on a split or a task, with bootstrap CIs."""
@@ -507,6 +537,7 @@ def evaluate_command(
             trust_pickle=trust_pickle,
             trusted_types=trust_type or [],
             as_json=as_json,
+            limits=_limits(memory_limit, cpu_limit, timeout),
             console=_console(),
             print_json=_print_json,
         )
@@ -525,6 +556,7 @@ def evaluate_command(
         trust_pickle=trust_pickle,
         trusted_types=trust_type or [],
         progress=not as_json,
+        limits=_limits(memory_limit, cpu_limit, timeout),
     )
     if out is not None:
         result.save(out)
@@ -636,12 +668,20 @@ def predict_command(
     ] = None,
     trust_pickle: TrustPickle = False,
     trust_type: TrustType = None,
+    memory_limit: MemoryLimit = "4GiB",
+    cpu_limit: CpuLimit = None,
+    timeout: Timeout = None,
 ) -> None:
     """Label your own claim/response pairs with a model."""
     from denialbench.eval._predict import predict_file
 
     text = predict_file(
-        model, input, out=out, trust_pickle=trust_pickle, trusted_types=trust_type or []
+        model,
+        input,
+        out=out,
+        trust_pickle=trust_pickle,
+        trusted_types=trust_type or [],
+        limits=_limits(memory_limit, cpu_limit, timeout),
     )
     if out is None:
         sys.stdout.write(text)

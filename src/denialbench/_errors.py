@@ -8,6 +8,7 @@
     │   ├── PredictionsFileError   a predictions file is malformed
     │   ├── UnsafeModelError       a model file was refused by the safe loader
     │   └── ModelBehaviourError    a model's predict/predict_proba misbehaved
+    │       └── ModelProcessError  the sandboxed model process was killed, crashed or timed out
     └── CheckFailed                a check ran and found problems: exit code 1
         ├── CorpusCheckFailed      `corpus validate` found violations
         └── VerificationFailed     a leaderboard entry or board does not verify
@@ -29,6 +30,7 @@ __all__ = [
     "DenialBenchWarning",
     "InputError",
     "ModelBehaviourError",
+    "ModelProcessError",
     "PredictionsFileError",
     "RecordError",
     "UnsafeModelError",
@@ -62,6 +64,14 @@ class UnsafeModelError(InputError):
 
 class ModelBehaviourError(InputError):
     """A model loaded but its predictions cannot be scored."""
+
+
+class ModelProcessError(ModelBehaviourError):
+    """The sandboxed process running a model file hit a limit, crashed or broke protocol.
+
+    The message names what happened (CPU, memory or wall-clock limit, the
+    signal) and the option that raises the limit.
+    """
 
 
 class CheckFailed(DenialBenchError):
