@@ -13,7 +13,7 @@ from denialbench.corpus._schema import LABELS
 from denialbench.eval._data import EvalData
 from denialbench.eval._model import run_model
 from denialbench.eval._safe_loading import load_model
-from denialbench.eval._tables import read_table
+from denialbench.eval._table_files import read_table
 
 __all__ = ["predict_file"]
 
