@@ -191,7 +191,8 @@ REGISTRY: dict[str, BaselineSpec] = {
         BaselineSpec(
             "claim_only",
             make_claim_only,
-            "the same over the claim alone: should sit near the floor",
+            "word and character TF-IDF of the claim alone, logistic regression: "
+            "should sit near the floor",
             {"C": [0.3, 1.0, 3.0]},
         ),
         BaselineSpec(
