@@ -16,9 +16,9 @@ CI runs ``mypy -p denialbench`` against the installed wheel instead (.ci/run).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
-import shutil
 import tomllib
 from pathlib import Path
 
