@@ -24,7 +24,12 @@ from denialbench.eval._arrow import (
     string_array,
 )
 
-__all__ = ["EvalData", "Slicing", "encode_labels", "load_eval_data"]
+__all__ = ["SLICE_FIELDS", "EvalData", "Slicing", "encode_labels", "load_eval_data"]
+
+#: Categorical fields of the corpus schema that results are sliced by (one
+#: table of scores per value). ``subtype`` (as label/subtype) and ``tags`` (an
+#: item counts in each of its tags) are sliced too, by their own rules.
+SLICE_FIELDS: tuple[str, ...] = ("domain", "style")
 
 
 @dataclass
@@ -213,7 +218,7 @@ def _from_records(records: list[dict[str, Any]], source: dict[str, Any]) -> Eval
         response=[r["response"] for r in records],
         source=source,
     )
-    for key in ("domain", "style"):
+    for key in SLICE_FIELDS:
         data.slices[key] = _categorical([r[key] for r in records])
     # "explicit" is a subtype of both deny and confirm: slice on label/subtype
     data.slices["subtype"] = _categorical(
@@ -251,7 +256,7 @@ def _from_file(path: Path) -> EvalData:
         response=table.column("response"),
         source={"kind": "file", "path": str(path), "sha256": tf.sha256(), "split": None},
     )
-    for key in ("domain", "style"):
+    for key in SLICE_FIELDS:
         if key in table.column_names:
             data.slices[key] = _categorical(table.column(key))
     if "subtype" in table.column_names:

@@ -164,3 +164,26 @@ def test_cli_add_and_check(cli, tmp_path, result_file):
         cli("leaderboard", "check", "--board-dir", board, "--board", tmp_path / "LB.md").exit_code
         == 1
     )
+
+
+def test_a_new_metric_or_slice_leaves_stored_entries_valid(repo, monkeypatch):
+    """Figures recompute from the stored predictions; a new metric or slice breaks no entry."""
+    from denialbench.eval import CONFUSION_METRICS
+    from denialbench.eval._metrics import Metric, per_label_scores
+
+    entries = leaderboard.load_entries(repo / "leaderboard")
+    if not entries:
+        pytest.skip("needs a checkout")
+    path, entry = entries[0]
+
+    def mean_recall(cm):
+        return per_label_scores(cm)["recall"].mean(axis=-1)
+
+    extra = Metric("mean_recall_score", mean_recall, True, "Mean recall over the labels")
+    monkeypatch.setitem(CONFUSION_METRICS, extra.name, extra)
+    monkeypatch.setattr("denialbench.eval._data.SLICE_FIELDS", ("domain", "style", "speaker"))
+    leaderboard.verify_entry(entry["result"], str(path))
+    edited = json.loads(json.dumps(entry["result"]))
+    edited["metrics"]["macro_f1_score"]["value"] += 0.01
+    with pytest.raises(VerificationFailed, match="macro_f1_score"):
+        leaderboard.verify_entry(edited, str(path))
