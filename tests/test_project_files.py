@@ -32,3 +32,9 @@ def test_changelog_has_unreleased_and_the_package_version(repo):
     headings = re.findall(r"^## (\S+)", text, re.M)
     assert headings[0] == "Unreleased"
     assert package in headings, f"CHANGELOG.md has no section for version {package}"
+
+
+def test_dataset_card_citation_names_the_corpus_version(repo):
+    text = _read(repo, "corpus/README.md")
+    citation = text[text.index("## Citation") :]
+    assert f"note   = {{Corpus version {CORPUS_VERSION}}}" in citation

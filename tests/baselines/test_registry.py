@@ -20,6 +20,7 @@ import pytest
 
 import denialbench.baselines
 from denialbench.baselines import REGISTRY, SAFE_CLASSES, embeddings_available, pair_features
+from denialbench.corpus import CORPUS_VERSION
 from denialbench.eval import evaluate, load_model
 
 TRAINED = Path(str(resources.files("denialbench.baselines") / "trained"))
@@ -118,8 +119,14 @@ def test_every_shipped_baseline_has_files_a_card_and_a_leaderboard_entry(name, r
     board = repo / "leaderboard"
     if not board.is_dir():
         pytest.skip("needs a checkout")
-    names = {json.loads(p.read_text("utf-8"))["submission"]["name"] for p in board.glob("*/*.json")}
-    assert name in names, f"no leaderboard entry for {name}; run tools/refresh_baselines.py {name}"
+    names = {
+        json.loads(p.read_text("utf-8"))["submission"]["name"]
+        for p in (board / CORPUS_VERSION).glob("*.json")
+    }
+    assert name in names, (
+        f"no leaderboard entry for {name} on corpus {CORPUS_VERSION}; "
+        f"run tools/refresh_baselines.py {name}"
+    )
 
 
 def test_safe_classes_come_from_the_registry():
