@@ -190,6 +190,8 @@ def add(results: Path | str, meta: dict[str, Any], board_dir: Path | str = "lead
             raise InputError(
                 f"an entry named {submission['name']!r} exists ({path}); pick another --name"
             )
+        if old["corpus_version"] != content["corpus_version"]:
+            continue  # the same model scored on another corpus version is a new result
         same_model = old["model"].get("sha256") and old["model"]["sha256"] == content["model"].get(
             "sha256"
         )

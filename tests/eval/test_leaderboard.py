@@ -187,3 +187,17 @@ def test_a_new_metric_or_slice_leaves_stored_entries_valid(repo, monkeypatch):
     edited["metrics"]["macro_f1_score"]["value"] += 0.01
     with pytest.raises(VerificationFailed, match="macro_f1_score"):
         leaderboard.verify_entry(edited, str(path))
+
+
+def test_the_same_model_on_a_new_corpus_version_is_no_duplicate(tmp_path, result_file):
+    board = tmp_path / "board"
+    leaderboard.add(result_file, META, board)
+    stored = next(board.rglob("*.json"))
+    old = json.loads(stored.read_text())
+    old["result"]["corpus_version"] = "0.9.0"
+    (board / "0.9.0").mkdir()
+    (board / "0.9.0" / "tester.json").write_text(json.dumps(old))
+    stored.unlink()
+    leaderboard.add(result_file, META, board)  # same predictions, current version
+    with pytest.raises(InputError, match="duplicate submission"):
+        leaderboard.add(result_file, {**META, "name": "Tester again"}, board)
