@@ -168,10 +168,9 @@ def test_cli_add_and_check(cli, tmp_path, result_file):
 
 def test_a_new_metric_or_slice_leaves_stored_entries_valid(repo, monkeypatch):
     """Figures recompute from the stored predictions; a new metric or slice breaks no entry."""
+    from denialbench.corpus import CORPUS_VERSION
     from denialbench.eval import CONFUSION_METRICS
     from denialbench.eval._metrics import Metric, per_label_scores
-
-    from denialbench.corpus import CORPUS_VERSION
 
     entries = [
         (path, entry)
