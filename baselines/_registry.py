@@ -1,7 +1,14 @@
 """The baseline factories and their registry.
 
 Each ``make_<name>(**hyperparameters)`` returns an unfitted scikit-learn
-estimator that takes a DataFrame with ``id``, ``claim``, ``response``.
+estimator that takes a DataFrame with ``id``, ``claim``, ``response``. Its
+defaults are the hyperparameters that `baselines train` selected on
+validation for the shipped model (tests/baselines/test_registry.py checks
+this), so ``make_<name>().fit(train)`` rebuilds the shipped model.
+
+A baseline is one :class:`BaselineSpec` in :data:`REGISTRY`; the README
+tables, `baselines train all`, tools/refresh_baselines.py, the safe loaders'
+allowlist and the test parameter lists are derived from it (CONTRIBUTING.md).
 """
 
 from __future__ import annotations
@@ -31,9 +38,6 @@ __all__ = [
     "make_pair_tfidf",
     "make_response_only",
 ]
-
-#: This package's own classes that the safe loaders may rebuild.
-SAFE_CLASSES = (PairFeatures, CueRulesClassifier, SentencePairEmbedding)
 
 
 def _word_tfidf(max_features: int) -> TfidfVectorizer:
@@ -87,13 +91,13 @@ def make_response_only(C: float = 1.0, max_features: int = 20000, seed: int = 0)
     return _one_side("response", C, max_features, seed)
 
 
-def make_claim_only(C: float = 1.0, max_features: int = 20000, seed: int = 0) -> Pipeline:
+def make_claim_only(C: float = 0.3, max_features: int = 20000, seed: int = 0) -> Pipeline:
     """The claim alone: should sit near the floor."""
     return _one_side("claim", C, max_features, seed)
 
 
 def make_pair_tfidf(
-    C: float = 1.0, max_features: int = 20000, pair_weight: float = 1.0, seed: int = 0
+    C: float = 3.0, max_features: int = 20000, pair_weight: float = 1.0, seed: int = 0
 ) -> Pipeline:
     """TF-IDF of both sides plus pair features, logistic regression."""
     response = FeatureUnion(
@@ -110,7 +114,7 @@ def make_pair_tfidf(
     return Pipeline([("features", features), ("classifier", _logistic(C, seed))])
 
 
-def make_pair_embedding(C: float = 1.0, seed: int = 0) -> Pipeline:
+def make_pair_embedding(C: float = 0.3, seed: int = 0) -> Pipeline:
     """MiniLM embeddings [u, v, |u-v|, u*v] of claim and response, logistic regression."""
     return Pipeline(
         [
@@ -125,6 +129,34 @@ def make_pair_embedding(C: float = 1.0, seed: int = 0) -> Pipeline:
 
 @dataclass(frozen=True)
 class BaselineSpec:
+    """One baseline: everything the tools and the docs need to know about it.
+
+    Attributes
+    ----------
+    name : str
+        The registry key, the file stem under baselines/trained/ and the
+        leaderboard name.
+    factory : callable
+        ``make_<name>(**hyperparameters)``; its defaults are the selected ones.
+    description : str
+        One line for `baselines list` and the README table.
+    grid : dict
+        Candidate values per hyperparameter; `baselines train` selects on
+        validation. Empty: nothing to select.
+    shipped : bool
+        Trained files, a model card and a leaderboard entry are in the repository.
+    needs_embeddings : bool
+        Needs the ``[embeddings]`` extra.
+    seeded : bool
+        The factory takes a ``seed``.
+    extra_data : bool
+        Uses data beyond the train split (a pretrained encoder); its
+        leaderboard entry says so.
+    own_classes : tuple of type
+        This package's classes inside the fitted model, which the safe
+        loaders may rebuild (:data:`SAFE_CLASSES`).
+    """
+
     name: str
     factory: Callable[..., Any]
     description: str
@@ -132,36 +164,60 @@ class BaselineSpec:
     shipped: bool = True
     needs_embeddings: bool = False
     seeded: bool = True
+    extra_data: bool = False
+    own_classes: tuple[type, ...] = ()
 
 
 REGISTRY: dict[str, BaselineSpec] = {
     spec.name: spec
     for spec in (
-        BaselineSpec("majority", make_majority, "most frequent label (the floor)", seeded=False),
         BaselineSpec(
-            "cue_rules", make_cue_rules, "keyword rules over the denial-cue lexicon", seeded=False
+            "majority", make_majority, "the most frequent training label: the floor", seeded=False
+        ),
+        BaselineSpec(
+            "cue_rules",
+            make_cue_rules,
+            "fixed keyword rules over the denial-cue lexicon: what a keyword spotter gets",
+            seeded=False,
+            own_classes=(CueRulesClassifier,),
         ),
         BaselineSpec(
             "response_only",
             make_response_only,
-            "TF-IDF of the response alone (artifact probe)",
+            "word and character TF-IDF of the response alone, logistic regression: "
+            "the artifact probe",
             {"C": [0.3, 1.0, 3.0, 10.0]},
         ),
         BaselineSpec(
-            "claim_only", make_claim_only, "TF-IDF of the claim alone", {"C": [0.3, 1.0, 3.0]}
+            "claim_only",
+            make_claim_only,
+            "word and character TF-IDF of the claim alone, logistic regression: "
+            "should sit near the floor",
+            {"C": [0.3, 1.0, 3.0]},
         ),
         BaselineSpec(
             "pair_tfidf",
             make_pair_tfidf,
-            "TF-IDF of both sides + pair features",
+            "TF-IDF of both sides plus pair features (content overlap, shared entities and "
+            "numbers, cue and negation counts and their interaction with overlap), "
+            "logistic regression",
             {"C": [0.3, 1.0, 3.0], "pair_weight": [1.0, 3.0]},
+            own_classes=(PairFeatures,),
         ),
         BaselineSpec(
             "pair_embedding",
             make_pair_embedding,
-            "MiniLM embeddings [u, v, |u-v|, u*v] (needs the [embeddings] extra)",
+            "all-MiniLM-L6-v2 sentence embeddings [u, v, |u-v|, u*v] of claim and response, "
+            "logistic regression; needs the [embeddings] extra",
             {"C": [0.3, 1.0, 3.0, 10.0]},
             needs_embeddings=True,
+            extra_data=True,
+            own_classes=(SentencePairEmbedding,),
         ),
     )
 }
+
+#: This package's own classes that the safe loaders may rebuild (from the registry).
+SAFE_CLASSES: tuple[type, ...] = tuple(
+    dict.fromkeys(cls for spec in REGISTRY.values() for cls in spec.own_classes)
+)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import itertools
 import pickle
+import sys
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,32 @@ def _compact_for_saving(obj: Any, seen: set[int] | None = None) -> None:
             _compact_for_saving(value, seen)
 
 
-def fit_baseline(name: str, *, seed: int = 0, frames=None) -> tuple[Any, dict[str, Any]]:
-    """Select hyperparameters on validation; return the model fitted on train and a log."""
+def _format_params(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in params.items()) or "no hyperparameters"
+
+
+def fit_baseline(
+    name: str,
+    *,
+    seed: int = 0,
+    frames: dict[str, Any] | None = None,
+    report: Callable[[str], None] | None = None,
+) -> tuple[Any, dict[str, Any]]:
+    """Select hyperparameters on validation; return the model fitted on train and a log.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`~denialbench.baselines.REGISTRY`.
+    seed : int
+        Passed to seeded factories.
+    frames : dict, optional
+        ``{"train": DataFrame, "validation": DataFrame}``; default: the bundled splits.
+    report : callable, optional
+        Called with one line of progress per candidate (which candidate, its
+        validation macro-F1, how long it took), so a run of many minutes is
+        never silent.
+    """
     from sklearn.metrics import f1_score
 
     from denialbench.corpus import LABELS, load
@@ -71,10 +96,17 @@ def fit_baseline(name: str, *, seed: int = 0, frames=None) -> tuple[Any, dict[st
         raise InputError(EMBEDDINGS_MISSING)
     frames = frames or load(as_pandas=True, splits=("train", "validation"))
     train, validation = frames["train"], frames["validation"]
+    candidates = _grid(spec) or [{}]
+    say = report or (lambda line: None)
+    say(
+        f"{name}: {len(candidates)} candidate(s), fitting on {len(train)} train items, "
+        f"selecting by macro-F1 on {len(validation)} validation items"
+    )
     trials = []
-    best = None
+    best: tuple[float, dict[str, Any], Any] | None = None
     started = time.perf_counter()
-    for params in _grid(spec) or [{}]:
+    for number, params in enumerate(candidates, start=1):
+        fit_started = time.perf_counter()
         kwargs = {**params, **({"seed": seed} if spec.seeded else {})}
         model = spec.factory(**kwargs).fit(train[_INPUT], train["label"])
         predicted = model.predict(validation[_INPUT])
@@ -88,19 +120,30 @@ def fit_baseline(name: str, *, seed: int = 0, frames=None) -> tuple[Any, dict[st
             )
         )
         trials.append({"params": params, "validation_macro_f1": macro})
+        say(
+            f"{name} [{number}/{len(candidates)}] {_format_params(params)}: "
+            f"validation macro-F1 {macro:.4f} ({time.perf_counter() - fit_started:.1f} s)"
+        )
         if best is None or macro > best[0]:
             best = (macro, params, model)
+    assert best is not None  # the candidate list is never empty
+    best_macro, best_params, best_model = best
+    say(f"{name}: selected {_format_params(best_params)} (validation macro-F1 {best_macro:.4f})")
     log = {
         "name": name,
-        "selected": best[1],
+        "selected": best_params,
         "trials": trials,
         "fit_seconds_all_trials": round(time.perf_counter() - started, 2),
         "train_items": len(train),
         "validation_items": len(validation),
         "seed": seed,
     }
-    _compact_for_saving(best[2])
-    return best[2], log
+    _compact_for_saving(best_model)
+    return best_model, log
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _score_row(split: str, m: dict[str, Any]) -> str:
@@ -149,7 +192,11 @@ def _card(spec: BaselineSpec, log: dict[str, Any], val, test, files: list[str]) 
 def train_baselines(
     name: str, out: Path | str, *, seed: int = 0, progress: bool = False
 ) -> Iterator[dict[str, Any]]:
-    """Train ``name`` (or every shipped baseline for ``"all"``) into ``out``."""
+    """Train ``name`` (or every shipped baseline for ``"all"``) into ``out``.
+
+    Yields one summary per baseline as it is saved. With ``progress``, one
+    line per hyperparameter candidate and per step goes to stderr.
+    """
     import skops.io as sio
 
     from denialbench.corpus import load
@@ -167,9 +214,10 @@ def train_baselines(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     frames = load(as_pandas=True, splits=("train", "validation"))
+    report = _to_stderr if progress else None
     for current in names:
         spec = REGISTRY[current]
-        model, log = fit_baseline(current, seed=seed, frames=frames)
+        model, log = fit_baseline(current, seed=seed, frames=frames, report=report)
         skops_path, pkl_path = out / f"{current}.skops", out / f"{current}.pkl"
         tmp = out / f".{current}.skops.tmp"
         sio.dump(model, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
@@ -178,6 +226,8 @@ def train_baselines(
         tmp_pkl = out / f".{current}.pkl.tmp"
         tmp_pkl.write_bytes(atomic_bytes)
         tmp_pkl.replace(pkl_path)
+        if report is not None:
+            report(f"{current}: saved; scoring validation and test for the model card")
         val = evaluate(model, "validation")
         test = evaluate(model, "test")
         atomic_write_text(

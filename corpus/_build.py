@@ -148,7 +148,7 @@ def _assign_splits(records, seed: int, frozen: dict[str, str]) -> None:
         cells_of_group[r["group"]][(r["domain"], r["label"])] += 1
     units = _units(records)
     split_of_group: dict[str, str] = {}
-    filled = {s: Counter() for s in SPLITS}
+    filled: dict[str, Counter[tuple[str, str]]] = {s: Counter() for s in SPLITS}
     sizes: Counter[str] = Counter()
     new_units = []
     for unit in units:

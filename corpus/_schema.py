@@ -159,7 +159,7 @@ def check_record(record: Any, where: str) -> None:
         msg = f"{err.message}; allowed fields are {sorted(record_schema()['properties'])}"
     elif field == "subtype":
         label = record.get("label")
-        allowed = list(SUBTYPES.get(label, ())) or [None]
+        allowed: list[str | None] = list(SUBTYPES.get(label, ())) or [None]
         got = record.get("subtype")
         msg = f"'subtype' must be one of {allowed} for label {label!r} (got {got!r})"
     else:

@@ -175,7 +175,7 @@ def char_ngram_jaccard_pairs(
     """
     a = _ngram_matrix(left, n)
     same = right is None
-    b = a if same else _ngram_matrix(right, n)
+    b = a if right is None else _ngram_matrix(right, n)
     size_a = np.asarray(a.sum(axis=1)).ravel()
     size_b = np.asarray(b.sum(axis=1)).ravel()
     bt = b.T.tocsc()

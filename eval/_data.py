@@ -93,6 +93,8 @@ class EvalData:
         cached = getattr(self, "_tag_sets", None)
         if cached is not None and cached[0] is self.tags:
             return cached[1]
+        if self.tags is None:
+            raise ValueError("tag_sets() needs the tags matrix; this data has no tags")
         packed = np.packbits(self.tags, axis=1, bitorder="little")
         sets = np.zeros(len(self.tags), dtype=np.int64)
         for byte in range(packed.shape[1]):
@@ -285,7 +287,7 @@ def _from_file(path: Path) -> EvalData:
     """A user's JSONL/CSV in the corpus schema (id, claim, response, label required)."""
     import pyarrow.compute as pc
 
-    from denialbench.eval._tables import read_table
+    from denialbench.eval._table_files import read_table
 
     tf = read_table(path, error=RecordError, required=("id", "claim", "response", "label"))
     table = tf.table

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -83,7 +84,9 @@ def mcc_score(cm: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class Metric:
     name: str
-    func: Callable[..., np.ndarray]
+    # Any: a confusion metric returns an array of shape (...) (0-d for one
+    # matrix), a probability metric a float
+    func: Callable[..., Any]
     greater_is_better: bool
     description: str
 

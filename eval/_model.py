@@ -174,7 +174,7 @@ def run_model(
                 return ModelBehaviourError(f"predict output for item {ids[row]!r}: {message}")
 
             preds.append(encode_labels(out, what="label", fail=fail))
-            if has_proba:
+            if has_proba and columns is not None:
                 raw = predictor.predict_proba(batch)
                 checked = _check_proba(raw, len(batch), len(columns), ids)
                 full = np.zeros((len(batch), len(LABELS)))

@@ -13,7 +13,7 @@ from denialbench.corpus._schema import LABELS
 from denialbench.eval._data import EvalData
 from denialbench.eval._predictions import PREDICTION_SUFFIXES
 from denialbench.eval._sandbox import ModelProcess, SandboxLimits
-from denialbench.eval._tables import read_table
+from denialbench.eval._table_files import read_table
 
 __all__ = ["OUTPUT_SUFFIXES", "check_output_path", "predict_file"]
 

@@ -19,7 +19,7 @@ from denialbench._errors import DenialBenchWarning, PredictionsFileError
 from denialbench.corpus._schema import LABELS
 from denialbench.eval._arrow import null_rows, numeric
 from denialbench.eval._data import EvalData, encode_labels, repeated_rows
-from denialbench.eval._tables import read_table
+from denialbench.eval._table_files import read_table
 
 __all__ = [
     "CONTRADICTION_WARN_SHARE",

@@ -95,7 +95,7 @@ def scan_pickle_globals(data: bytes) -> list[str]:
     """
     found: list[str] = []
     pushed: list[Any] = []
-    memo: dict[int, Any] = {}
+    memo: dict[object, Any] = {}  # keys: the memo indices genops decodes (ints)
     try:
         for opcode, arg, _ in pickletools.genops(data):
             op = opcode.name
@@ -107,9 +107,9 @@ def scan_pickle_globals(data: bytes) -> list[str]:
             elif op == "MEMOIZE":
                 memo[len(memo)] = pushed[-1] if pushed else None
             elif op in ("PUT", "BINPUT", "LONG_BINPUT"):
-                memo[int(arg)] = pushed[-1] if pushed else None
+                memo[arg] = pushed[-1] if pushed else None
             elif op in ("GET", "BINGET", "LONG_BINGET"):
-                pushed.append(memo.get(int(arg)))
+                pushed.append(memo.get(arg))
             elif op == "STACK_GLOBAL":
                 module, name = (pushed[-2], pushed[-1]) if len(pushed) >= 2 else (None, None)
                 if isinstance(module, str) and isinstance(name, str):
@@ -152,7 +152,7 @@ class _CappedReader(io.RawIOBase):
         buffer[: len(data)] = data
         return len(data)
 
-    def readline(self, size: int = -1) -> bytes:
+    def readline(self, size: int | None = -1) -> bytes:
         out = bytearray()
         while not out.endswith(b"\n"):
             ch = self.read(1)

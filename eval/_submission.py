@@ -154,7 +154,7 @@ def shipped_baseline(model: dict[str, Any], where: str) -> Path:
     path = trained_folder() / name
     how = (
         "--baseline is for the project's shipped baselines: evaluate a file of "
-        "baselines/trained/ (tools/refresh-baselines.sh), or leave out --baseline"
+        "baselines/trained/ (tools/refresh_baselines.py), or leave out --baseline"
     )
     if (
         model.get("kind") not in ("pickle", "skops")

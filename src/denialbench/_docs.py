@@ -70,6 +70,18 @@ def baseline_table(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def registry_table(root: Path) -> str:
+    """The baselines of the registry: name, what it is, what training selects over."""
+    from denialbench.baselines import REGISTRY
+
+    lines = ["| name | what it is | selected on validation over |", "|---|---|---|"]
+    for name, spec in REGISTRY.items():
+        grid = "; ".join(f"{k} in {v}" for k, v in spec.grid.items()) or "-"
+        description = spec.description.replace("|", "\\|")
+        lines.append(f"| `{name}` | {description} | {grid} |")
+    return "\n".join(lines) + "\n"
+
+
 def probes_text(root: Path) -> str:
     by_name = {e["submission"]["name"]: e["result"] for e in _baseline_entries(root)}
     pair = {n: r for n, r in by_name.items() if n.startswith("pair_")}
@@ -187,6 +199,7 @@ _PRODUCERS: dict[str, dict[str, Callable[[Path], str]]] = {
         "real": real_text,
     },
     "baselines/README.md": {
+        "registry": registry_table,
         "baselines": baseline_table,
         "probes": probes_text,
         "tasks": task_scores_text,

@@ -357,12 +357,12 @@ def test_check_refuses_a_baseline_entry_whose_model_is_not_shipped(tmp_path, rep
 
 
 def test_refresh_script_touches_baseline_entries_only(repo):
-    script = repo / "tools" / "refresh-baselines.sh"
+    script = repo / "tools" / "refresh_baselines.py"
     if not script.exists():
         pytest.skip("needs a checkout")
     text = script.read_text()
-    assert "rm -f leaderboard" not in text and "--date" not in text
-    assert "--baseline --replace" in text
+    assert "rm -f" not in text and "unlink" not in text and "rmtree" not in text
+    assert "replace=True" in text and '"baseline": True' in text
 
 
 def test_cli_check_then_rescore(cli, monkeypatch, small_board):

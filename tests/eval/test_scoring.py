@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from importlib import resources
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from denialbench.eval import CONFUSION_METRICS, bootstrap_confusions, confusion_matrix, score
-from denialbench.eval._data import EvalData, Slicing
+from denialbench.eval._data import SLICES, EvalData, Slicing
+
+_MAJORITY = Path(str(resources.files("denialbench.baselines") / "trained" / "majority.pkl"))
 
 
 def _data(n=400, seed=1):
@@ -96,3 +101,17 @@ def test_tag_slices_equal_a_per_tag_count():
         mask = data.tags[:, TAGS.index(name)]
         assert s["n"] == int(mask.sum())
         assert s["accuracy_score"]["value"] == pytest.approx((data.gold[mask] == pred[mask]).mean())
+
+
+@pytest.mark.parametrize("field", sorted(SLICES))
+def test_each_slice_partitions_the_test_split(field):
+    """Every slice of the SLICES registry gives one slice per value, counted as in the corpus."""
+    from collections import Counter
+
+    from denialbench.corpus._loading import read_bundled_split
+    from denialbench.eval import evaluate
+
+    records = read_bundled_split("test")
+    result = evaluate(_MAJORITY, "test", n_bootstrap=0)
+    counts = {name: s["n"] for name, s in result.slices[field].items()}
+    assert counts == dict(Counter(SLICES[field].from_records(records)))

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from denialbench import InputError
-from denialbench.eval._tables import MAX_JSON_OPENERS_PER_LINE, read_table
+from denialbench.eval._table_files import MAX_JSON_OPENERS_PER_LINE, read_table
 
 
 def _write(path, lines):
