@@ -44,7 +44,7 @@ def _check_label(obj: dict[str, Any], where: str) -> list[str]:
         return [f"{where}: 'label' must be one of {list(LABELS)} (got {label!r})"]
     allowed = SUBTYPES[label]
     if subtype is not None and subtype not in allowed:
-        shown = list(allowed) or [None]
+        shown: list[str | None] = [*allowed] or [None]
         return [
             f"{where}: 'subtype' must be one of {shown} or null for {label!r} (got {subtype!r})"
         ]

@@ -129,7 +129,7 @@ def _constructed_pairs(
             others = [i for i in ids if i != reply_id]
             if not others or _hash_unit(f"constructed|{reply_id}") >= CONSTRUCTED_SHARE:
                 continue
-            claim_id = min(others, key=lambda other, r=reply_id: _hash_unit(f"{r}|{other}"))
+            claim_id = min(others, key=lambda other: _hash_unit(f"{reply_id}|{other}"))
             pairs.append((reply_id, claim_id))
     return pairs
 

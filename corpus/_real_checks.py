@@ -81,7 +81,7 @@ def candidates_against_transcripts(
 
     briefings = read_wh_briefings(SourceRepo.open(wh_dir))
     briefings += read_obama_briefings(SourceRepo.open(obama_dir))[0]
-    turns = {}
+    turns: dict[Any, Any] = {}
     for briefing in briefings:
         for turn in briefing.turns:
             turns.setdefault(exchange_id(briefing.source_url, turn.index), turn)

@@ -36,8 +36,8 @@ try:  # Python 3.11+
     from re import _constants as _c  # type: ignore[attr-defined]
     from re import _parser as _sre_parse  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - older Pythons
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+    import sre_constants as _c
+    import sre_parse as _sre_parse
 
 _REFUSED_OPS = {
     _c.GROUPREF: "a backreference",

@@ -47,6 +47,10 @@ _DTYPE_NAME = re.compile(r"[biufcOUSV]\d{1,6}")
 _PLAIN_KINDS = frozenset("biufcUS")
 
 
+# typed Any: mypy cannot compare a class's overloaded __new__ with object's
+_OBJECT_NEW: Any = object.__new__
+
+
 def show(value: Any, limit: int = 60) -> str:
     """A short, escaped rendering of a value taken from a file."""
     text = ascii(value) if isinstance(value, str | bytes | int | float) else type(value).__name__
@@ -238,7 +242,7 @@ def checked_copyreg_reconstructor(cls: Any, base: Any, state: Any) -> Any:
 
     if base is not object or state is not None or not isinstance(cls, type):
         raise _unsafe("a protocol 0/1 object built on a base other than object")
-    if cls.__new__ is not object.__new__ or issubclass(cls, np.ndarray | np.generic):
+    if cls.__new__ is not _OBJECT_NEW or issubclass(cls, np.ndarray | np.generic):
         raise _unsafe(f"a protocol 0/1 object of {cls.__qualname__}, which is not plain")
     return copyreg._reconstructor(cls, base, state)  # type: ignore[attr-defined]
 

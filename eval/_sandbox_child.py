@@ -28,7 +28,7 @@ import resource
 import struct
 import sys
 import traceback
-from typing import Any
+from typing import Any, cast
 
 _RESULTS_FD = 1
 _MAX_TEXT = 500
@@ -257,7 +257,8 @@ def _run(settings: dict[str, Any], stdin: Any, out: int) -> None:
         from denialbench.eval._model import run_model
 
         cls = type(model)
-        pred, proba = run_model(model, _Items(request["items"]))
+        # _Items has the parts of EvalData that run_model reads
+        pred, proba = run_model(model, cast(Any, _Items(request["items"])))
     except MemoryError:
         raise
     except Exception as exc:

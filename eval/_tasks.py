@@ -12,7 +12,7 @@ allow redistribution. The user points ``--data`` at their own copy.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,7 +70,7 @@ class TaskMetadata:
     name: str
     version: str
     description: str
-    files: dict[str, tuple[str, ...]]
+    files: Mapping[str, tuple[str, ...]]
     splits: tuple[str, ...]
     default_split: str
     label_mapping: dict[str, str]

@@ -96,6 +96,10 @@ class JoblibStream(Exception):
     """The stream turned out to be joblib's format: read it with joblib's unpickler."""
 
 
+# typed Any: mypy cannot compare a class's overloaded __new__ with object's
+_OBJECT_NEW: Any = object.__new__
+
+
 def sklearn_module_allowed(module: str) -> bool:
     parts = module.split(".")
     return (
@@ -276,7 +280,7 @@ def _check_newobj(cls: Any, args: Any, kwargs: Any = None) -> None:
             f"the file builds {_name(cls)} with arguments; only empty objects may be made"
         )
     plain = cls in (set, frozenset, OrderedDict, _bunch()) or (
-        cls.__new__ is object.__new__ and not issubclass(cls, np.ndarray | np.generic | np.dtype)
+        cls.__new__ is _OBJECT_NEW and not issubclass(cls, np.ndarray | np.generic | np.dtype)
     )
     if not plain:
         raise _unsafe(f"the file builds {_name(cls)} with NEWOBJ; it is not a plain object")
@@ -295,7 +299,7 @@ def _check_state_keys(state: Any) -> None:
 
 
 # the pure-Python unpickler, private in the standard library and untyped
-_PY_UNPICKLER: Any = pickle._Unpickler  # type: ignore[attr-defined]
+_PY_UNPICKLER: Any = pickle._Unpickler
 _SHORT_BINUNICODE = pickle.SHORT_BINUNICODE[0]
 _MEMOIZE = pickle.MEMOIZE[0]
 _BININT1 = pickle.BININT1[0]
@@ -375,11 +379,11 @@ class _Guards:
         return index
 
     def load_put(self) -> None:
-        index = int(self.readline()[:-1])  # type: ignore[attr-defined]
+        index = int(self.readline()[:-1])
         self.memo[self._check_index(index)] = self.stack[-1]
 
     def load_long_binput(self) -> None:
-        (index,) = struct.unpack("<I", self.read(4))  # type: ignore[attr-defined]
+        (index,) = struct.unpack("<I", self.read(4))
         self.memo[self._check_index(index)] = self.stack[-1]
 
     def _counted(self, length: int) -> int:
@@ -391,27 +395,27 @@ class _Guards:
         return length
 
     def load_bytearray8(self) -> None:
-        (length,) = struct.unpack("<Q", self.read(8))  # type: ignore[attr-defined]
-        data = self.read(self._counted(length))  # type: ignore[attr-defined]
+        (length,) = struct.unpack("<Q", self.read(8))
+        data = self.read(self._counted(length))
         if len(data) != length:
             raise pickle.UnpicklingError("pickle data was truncated")
-        self.append(bytearray(data))  # type: ignore[attr-defined]
+        self.append(bytearray(data))
 
     def load_binbytes8(self) -> None:
-        (length,) = struct.unpack("<Q", self.read(8))  # type: ignore[attr-defined]
-        self.append(self.read(self._counted(length)))  # type: ignore[attr-defined]
+        (length,) = struct.unpack("<Q", self.read(8))
+        self.append(self.read(self._counted(length)))
 
     def load_binunicode8(self) -> None:
-        (length,) = struct.unpack("<Q", self.read(8))  # type: ignore[attr-defined]
-        data = self.read(self._counted(length))  # type: ignore[attr-defined]
-        self.append(str(data, "utf-8", "surrogatepass"))  # type: ignore[attr-defined]
+        (length,) = struct.unpack("<Q", self.read(8))
+        data = self.read(self._counted(length))
+        self.append(str(data, "utf-8", "surrogatepass"))
 
     def load_frame(self) -> None:
         # A frame is only the next ``length`` bytes of the stream, announced
         # so a reader can fetch them at once. Reading straight from the
         # stream instead gives the same opcodes and skips a Python-level
         # frame buffer on every read (the unpickler's hottest path).
-        (length,) = struct.unpack("<Q", self.read(8))  # type: ignore[attr-defined]
+        (length,) = struct.unpack("<Q", self.read(8))
         self._counted(length)
 
     def load_reduce(self) -> None:
@@ -431,7 +435,7 @@ class _Guards:
     # SETITEM(S) and APPEND(S) call the target's own __setitem__/append: on a
     # sparse matrix whose indices are not yet checked that is memory-unsafe.
     def _mapping_target(self, depth: int) -> None:
-        target = self.stack[-depth] if depth else self.metastack[-1][-1]  # type: ignore[attr-defined]
+        target = self.stack[-depth] if depth else self.metastack[-1][-1]
         if type(target) not in _MAPPINGS():
             raise _unsafe(f"an item assignment on a {type(target).__name__}; only dicts take items")
 
@@ -449,7 +453,7 @@ class _Guards:
         _PY_UNPICKLER.load_append(self)
 
     def load_appends(self) -> None:
-        if type(self.metastack[-1][-1]) is not list:  # type: ignore[attr-defined]
+        if type(self.metastack[-1][-1]) is not list:
             raise _unsafe("an append to something that is not a list")
         _PY_UNPICKLER.load_appends(self)
 
@@ -499,10 +503,10 @@ def _dispatch(base: type) -> dict[int, Any]:
     return table
 
 
-class _PlainUnpickler(_Guards, pickle._Unpickler):  # type: ignore[misc]
+class _PlainUnpickler(_Guards, pickle._Unpickler):
     """Plain pickles: the allowlist and the guards; joblib's records switch formats."""
 
-    dispatch = _dispatch(pickle._Unpickler)  # type: ignore[attr-defined]
+    dispatch = _dispatch(pickle._Unpickler)
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) == JOBLIB_WRAPPER:

@@ -32,9 +32,11 @@ def _baseline_entries(root: Path) -> list[dict[str, Any]]:
 
     # read as {"submission", "result"}: the test result of either entry version
     entries = [
-        {"submission": e["submission"], "result": board_result(e)}
+        {"submission": e["submission"], "result": result}
         for _, e in load_entries(root / "leaderboard")
-        if e["submission"].get("baseline") and board_result(e)["corpus_version"] == CORPUS_VERSION
+        if e["submission"].get("baseline")
+        and (result := board_result(e)) is not None
+        and result["corpus_version"] == CORPUS_VERSION
     ]
     return sorted(entries, key=lambda e: -e["result"]["metrics"]["macro_f1_score"]["value"])
 
