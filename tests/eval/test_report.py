@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from denialbench.corpus import CORPUS_VERSION
 from denialbench.eval import EvaluationResult, evaluate
 from denialbench.eval._misclassified import misclassified_rows, write_misclassified
 from denialbench.eval._report import (
@@ -21,7 +22,7 @@ from denialbench.eval._report import (
 from denialbench.eval._summary import summary_tables
 
 TRAINED = Path(str(resources.files("denialbench.baselines") / "trained"))
-NAMES = ("pair_tfidf.pkl", "split test", "corpus 1.0.0")
+NAMES = ("pair_tfidf.pkl", "split test", f"corpus {CORPUS_VERSION}")
 
 
 @pytest.fixture(scope="module")
