@@ -235,6 +235,48 @@ def corpus_validate(data_dir: DataDir = None, as_json: JsonFlag = False) -> None
 
 
 @corpus_app.command(
+    "probes",
+    epilog=examples(
+        "denialbench corpus probes", "denialbench corpus probes --data-dir my_corpus/data --json"
+    ),
+)
+@_handles_errors
+def corpus_probes(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
+    """Train shortcut probes on train, score macro-F1 on test, check issue 11's limits.
+
+    Exit 1 when a probe is over its limit (about two minutes on two cores).
+    """
+    from denialbench.corpus._probes import run_probes
+
+    report = run_probes(data_dir)
+    if as_json:
+        _print_json({k: v for k, v in report.items() if k != "tables"})
+    else:
+        _print_tables(report["tables"])
+    raise typer.Exit(0 if report["passed"] else 1)
+
+
+@corpus_app.command(
+    "writing",
+    epilog=examples("denialbench corpus writing", "denialbench corpus writing --json"),
+)
+@_handles_errors
+def corpus_writing(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
+    """Check for template writing: repeated frames, names reused across stories, overlap.
+
+    Exit 1 when a limit is exceeded. Not part of `corpus validate` yet.
+    """
+    from denialbench.corpus._writing_checks import writing_checks
+
+    report = writing_checks(data_dir)
+    if as_json:
+        _print_json({k: v for k, v in report.items() if k != "tables"})
+    else:
+        _print_tables(report["tables"])
+    raise typer.Exit(0 if report["passed"] else 1)
+
+
+@corpus_app.command(
     "build", epilog=examples("denialbench corpus build --corpus-dir corpus --allow-same-version")
 )
 @_handles_errors

@@ -1,0 +1,281 @@
+"""Shortcut probes: how far models that cannot solve the task get on the corpus.
+
+Each probe trains on ``train`` and scores macro-F1 on ``test`` with the
+harness's own metric. A probe that sees less than the pair (the id, the
+speaker, one side, surface numbers) should stay near the floor; where it does
+not, the corpus leaks the label. The limits are the ones issue 11 ("Corpus
+2.0") sets; today's corpus fails some of them, which is what the probes are for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from denialbench.corpus._schema import LABELS
+
+__all__ = [
+    "PROBES",
+    "Probe",
+    "read_train_test",
+    "run_probes",
+    "score_probe",
+    "unrelated_overlap",
+]
+
+SEED = 0
+#: The issue's limit on the share of unrelated test items an overlap model finds.
+UNRELATED_OVERLAP_LIMIT = 0.6
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One probe: a model factory and, where the issue sets one, its limit."""
+
+    name: str
+    description: str
+    make: Callable[[], Any]
+    #: ``(figure, figures) -> (passed, limit text)``; ``None`` for reference rows.
+    check: Callable[[float, dict[str, float]], tuple[bool, str]] | None = None
+
+
+def _at_most(limit: float) -> Callable[[float, dict[str, float]], tuple[bool, str]]:
+    return lambda figure, _: (figure <= limit, f"<= {limit:.2f}")
+
+
+def _near_majority(figure: float, figures: dict[str, float]) -> tuple[bool, str]:
+    floor = figures["majority"]
+    return figure <= floor + 0.02, f"<= majority + 0.02 ({floor + 0.02:.3f})"
+
+
+def _below_pair(figure: float, figures: dict[str, float]) -> tuple[bool, str]:
+    best = figures["pair_tfidf"]
+    return figure <= best - 0.15, f"<= pair_tfidf - 0.15 ({best - 0.15:.3f})"
+
+
+def _logistic() -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(max_iter=3000, class_weight="balanced", random_state=SEED)
+
+
+def _make_id_only() -> Any:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import Pipeline
+
+    ids = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+    return Pipeline([("id", ColumnTransformer([("id", ids, "id")])), ("model", _logistic())])
+
+
+def _make_metadata_only() -> Any:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import Pipeline
+
+    columns = [
+        (column, TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), column)
+        for column in ("speaker", "claim_source")
+    ]
+    return Pipeline([("meta", ColumnTransformer(columns)), ("model", _logistic())])
+
+
+def _make_shallow() -> Any:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from denialbench.corpus._surface import shallow_features
+
+    def surface(frame: pd.DataFrame) -> np.ndarray:
+        return shallow_features(list(frame["claim"]), list(frame["response"]))
+
+    return Pipeline(
+        [
+            ("surface", FunctionTransformer(surface)),
+            ("model", HistGradientBoostingClassifier(random_state=SEED)),
+        ]
+    )
+
+
+def _baseline(name: str) -> Callable[[], Any]:
+    def make() -> Any:
+        from denialbench import baselines
+
+        return getattr(baselines, f"make_{name}")()
+
+    return make
+
+
+PROBES: tuple[Probe, ...] = (
+    Probe("majority", "most frequent training label (the floor)", _baseline("majority")),
+    Probe("id_only", "char n-grams of the item id", _make_id_only, _near_majority),
+    Probe("metadata_only", "speaker + claim_source", _make_metadata_only, _at_most(0.30)),
+    Probe(
+        "claim_only", "claim alone (claim_only baseline)", _baseline("claim_only"), _at_most(0.30)
+    ),
+    Probe(
+        "shallow_features", "14 surface numbers, gradient boosting", _make_shallow, _at_most(0.38)
+    ),
+    Probe("cue_rules", "denial-cue keyword rules", _baseline("cue_rules"), _at_most(0.35)),
+    Probe("pair_tfidf", "best pair baseline (the ceiling)", _baseline("pair_tfidf")),
+    Probe("response_only", "response alone", _baseline("response_only"), _below_pair),
+)
+
+
+def read_train_test(directory: Path | str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The train and test splits as DataFrames, schema-checked (bundled by default)."""
+    from denialbench.corpus._loading import read_bundled_split, read_records
+
+    if directory is None:
+        frames = [pd.DataFrame(read_bundled_split(s)) for s in ("train", "test")]
+    else:
+        directory = Path(directory)
+        frames = [
+            pd.DataFrame(read_records(directory / f"{s}.jsonl", split=s)) for s in ("train", "test")
+        ]
+    return frames[0], frames[1]
+
+
+def _macro_f1(gold: pd.Series, predicted: np.ndarray) -> float:
+    from denialbench.eval import confusion_matrix
+    from denialbench.eval._metrics import CONFUSION_METRICS
+
+    index = {label: i for i, label in enumerate(LABELS)}
+    cm = confusion_matrix(
+        np.array([index[g] for g in gold]), np.array([index[str(p)] for p in predicted])
+    )
+    return float(CONFUSION_METRICS["macro_f1_score"].func(cm))
+
+
+def unrelated_overlap(train: pd.DataFrame, test: pd.DataFrame) -> dict[str, Any]:
+    """Share of unrelated test items that claim-response overlap alone picks out.
+
+    A logistic regression on the four overlap numbers scores "unrelated vs
+    the rest"; its threshold is the one with the best unrelated-F1 on train, so
+    the model cannot buy recall by calling everything unrelated.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    from denialbench.corpus._surface import overlap_features
+
+    def features(frame: pd.DataFrame) -> np.ndarray:
+        return overlap_features(list(frame["claim"]), list(frame["response"]))
+
+    gold_train = (train["label"] == "unrelated").to_numpy()
+    gold_test = (test["label"] == "unrelated").to_numpy()
+    if gold_train.all() or not gold_train.any():
+        raise _input_error("train", "needs both unrelated and other items to fit the overlap probe")
+    model = LogisticRegression(class_weight="balanced", max_iter=1000, random_state=SEED)
+    model.fit(features(train), gold_train)
+    train_scores = model.predict_proba(features(train))[:, 1]
+    best_f1, threshold = -1.0, 0.5
+    for candidate in np.unique(train_scores):
+        picked = train_scores >= candidate
+        hits = float((picked & gold_train).sum())
+        f1 = 2 * hits / (picked.sum() + gold_train.sum())
+        if f1 > best_f1:
+            best_f1, threshold = f1, float(candidate)
+    picked_test = model.predict_proba(features(test))[:, 1] >= threshold
+    found = int((picked_test & gold_test).sum())
+    recall = found / max(int(gold_test.sum()), 1)
+    precision = found / max(int(picked_test.sum()), 1)
+    return {
+        "figure": recall,
+        "limit": UNRELATED_OVERLAP_LIMIT,
+        "passed": recall < UNRELATED_OVERLAP_LIMIT,
+        "unrelated_test_items": int(gold_test.sum()),
+        "found": found,
+        "precision": precision,
+    }
+
+
+def _input_error(split: str, message: str) -> Exception:
+    from denialbench._errors import InputError
+
+    return InputError(f"{split}.jsonl: {message}; add such items to the {split} split")
+
+
+def score_probe(probe: Probe, train: pd.DataFrame, test: pd.DataFrame) -> float:
+    """Fit ``probe`` on ``train`` and return its macro-F1 on ``test``."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    model = probe.make()
+    with warnings.catch_warnings():
+        # a probe on a tiny corpus may not converge; its figure still counts
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(train, train["label"])
+    return _macro_f1(test["label"], model.predict(test))
+
+
+def run_probes(directory: Path | str | None = None) -> dict[str, Any]:
+    """Train every probe on train, score macro-F1 on test, and check the limits.
+
+    Returns ``{"probes": [...], "unrelated_overlap": {...}, "passed": bool,
+    "tables": [...]}``; each probe row has ``name``, ``description``,
+    ``macro_f1``, ``limit`` (text or ``None``) and ``passed`` (``None`` for
+    reference rows).
+    """
+    train, test = read_train_test(directory)
+    if train["label"].nunique() < 2:
+        raise _input_error("train", "needs at least two labels to train the probes")
+    figures = {probe.name: score_probe(probe, train, test) for probe in PROBES}
+    rows = []
+    for probe in PROBES:
+        passed, limit = probe.check(figures[probe.name], figures) if probe.check else (None, None)
+        rows.append(
+            {
+                "name": probe.name,
+                "description": probe.description,
+                "macro_f1": figures[probe.name],
+                "limit": limit,
+                "passed": passed,
+            }
+        )
+    overlap = unrelated_overlap(train, test)
+    passed_all = all(r["passed"] is not False for r in rows) and overlap["passed"]
+    return {
+        "probes": rows,
+        "unrelated_overlap": overlap,
+        "passed": passed_all,
+        "tables": [_table(rows, overlap)],
+    }
+
+
+def _verdict(passed: bool | None) -> str:
+    return "-" if passed is None else ("pass" if passed else "FAIL")
+
+
+def _table(rows: list[dict[str, Any]], overlap: dict[str, Any]) -> dict[str, Any]:
+    body = [
+        [
+            r["name"],
+            r["description"],
+            f"{r['macro_f1']:.3f}",
+            r["limit"] or "-",
+            _verdict(r["passed"]),
+        ]
+        for r in rows
+    ]
+    body.append(
+        [
+            "unrelated_overlap",
+            f"unrelated test items found by overlap alone ({overlap['found']}"
+            f"/{overlap['unrelated_test_items']})",
+            f"{overlap['figure']:.3f}",
+            f"< {overlap['limit']:.2f}",
+            _verdict(overlap["passed"]),
+        ]
+    )
+    return {
+        "title": "Shortcut probes (train -> test; macro-F1, unrelated_overlap: recall)",
+        "columns": ["probe", "what it sees", "figure", "limit", "verdict"],
+        "rows": body,
+    }
