@@ -45,7 +45,9 @@ def test_many_long_lines_are_counted_at_once(tmp_path):
     from denialbench.eval import _table_files
 
     text = "x" * (MAX_JSON_OPENERS_PER_LINE + 10)
-    rows = [json.dumps({"id": str(i), "claim": text}) for i in range(_table_files._FEW_LONG_LINES + 5)]
+    rows = [
+        json.dumps({"id": str(i), "claim": text}) for i in range(_table_files._FEW_LONG_LINES + 5)
+    ]
     assert read_table(_write(tmp_path / "ok.jsonl", rows)).table.num_rows == len(rows)
     depth = 2 * MAX_JSON_OPENERS_PER_LINE
     rows[-2] = '{"id": "deep", "v": ' + "[" * depth + "]" * depth + "}"
