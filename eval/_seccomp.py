@@ -14,6 +14,8 @@ and it is inherited by nothing, because nothing can be started:
   every call that makes, removes, renames, links or changes a file fail;
   data can only leave through the descriptors the process already holds
   (the pipes back to the parent);
+- no System V shared memory, semaphores or message queues (they outlive the
+  process and reach the user's other processes);
 - no network, no signals to other processes, no new namespaces, no raising
   of resource limits, no ptrace, io_uring, bpf, keyrings or kernel modules.
 
@@ -67,6 +69,16 @@ _CLONE_THREAD = 0x00010000
 # x86-64 system call numbers
 _SYS = {
     "open": 2,
+    "shmget": 29,
+    "shmat": 30,
+    "shmctl": 31,
+    "semget": 64,
+    "semop": 65,
+    "semctl": 66,
+    "msgget": 68,
+    "msgsnd": 69,
+    "msgrcv": 70,
+    "msgctl": 71,
     "socket": 41,
     "connect": 42,
     "accept": 43,
@@ -118,6 +130,7 @@ _SYS = {
     "lremovexattr": 198,
     "fremovexattr": 199,
     "tkill": 200,
+    "semtimedop": 220,
     "clock_settime": 227,
     "tgkill": 234,
     "utimes": 235,
@@ -191,7 +204,9 @@ _DENIED = (  # noqa: SIM905
     # other processes, signals and kernel interfaces that bypass the filter
     "ptrace process_vm_readv process_vm_writev tkill rt_sigqueueinfo rt_tgsigqueueinfo "
     "pidfd_send_signal pidfd_getfd perf_event_open bpf userfaultfd fanotify_init add_key "
-    "request_key keyctl io_uring_setup io_uring_enter io_uring_register setrlimit"
+    "request_key keyctl io_uring_setup io_uring_enter io_uring_register setrlimit "
+    # System V IPC: its objects outlive the process and are shared with the user's others
+    "shmget shmat shmctl semget semop semctl semtimedop msgget msgsnd msgrcv msgctl"
 ).split()
 
 
