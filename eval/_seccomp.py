@@ -15,7 +15,8 @@ and it is inherited by nothing, because nothing can be started:
   data can only leave through the descriptors the process already holds
   (the pipes back to the parent);
 - no System V shared memory, semaphores or message queues (they outlive the
-  process and reach the user's other processes);
+  process and reach the user's other processes), no changing the priority or
+  scheduling of any process but itself;
 - no network, no signals to other processes, no new namespaces, no raising
   of resource limits, no ptrace, io_uring, bpf, keyrings or kernel modules.
 
@@ -108,6 +109,9 @@ _SYS = {
     "utime": 132,
     "mknod": 133,
     "personality": 135,
+    "setpriority": 141,
+    "sched_setparam": 142,
+    "sched_setscheduler": 144,
     "pivot_root": 155,
     "adjtimex": 159,
     "setrlimit": 160,
@@ -130,11 +134,13 @@ _SYS = {
     "lremovexattr": 198,
     "fremovexattr": 199,
     "tkill": 200,
+    "sched_setaffinity": 203,
     "semtimedop": 220,
     "clock_settime": 227,
     "tgkill": 234,
     "utimes": 235,
     "kexec_load": 246,
+    "ioprio_set": 251,
     "add_key": 248,
     "request_key": 249,
     "keyctl": 250,
@@ -162,6 +168,7 @@ _SYS = {
     "process_vm_writev": 311,
     "finit_module": 313,
     "renameat2": 316,
+    "sched_setattr": 314,
     "memfd_create": 319,
     "kexec_file_load": 320,
     "bpf": 321,
@@ -206,7 +213,9 @@ _DENIED = (  # noqa: SIM905
     "pidfd_send_signal pidfd_getfd perf_event_open bpf userfaultfd fanotify_init add_key "
     "request_key keyctl io_uring_setup io_uring_enter io_uring_register setrlimit "
     # System V IPC: its objects outlive the process and are shared with the user's others
-    "shmget shmat shmctl semget semop semctl semtimedop msgget msgsnd msgrcv msgctl"
+    "shmget shmat shmctl semget semop semctl semtimedop msgget msgsnd msgrcv msgctl "
+    # priorities of other processes: with who=0, PRIO_USER means every process of the user
+    "setpriority ioprio_set"
 ).split()
 
 
@@ -286,6 +295,9 @@ def build_program(*, allow_threads: bool, pid: int) -> bytes:
     program += _rule("tgkill", _arg_equals_block(0, pid))
     # prlimit64 with a NULL new limit is how glibc reads a limit; setting one is refused
     program += _rule("prlimit64", _arg_equals_block(2, 0))
+    # scheduling only of this thread (pid 0): another process could be pinned or starved
+    for name in ("sched_setaffinity", "sched_setscheduler", "sched_setparam", "sched_setattr"):
+        program += _rule(name, _arg_equals_block(0, 0))
     program.append(_stmt(_RET_K, _RET_ALLOW))
     return b"".join(program)
 

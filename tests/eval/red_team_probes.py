@@ -33,3 +33,12 @@ def renice(pid):
     except OSError as exc:
         raise ValueError(f"setpriority: refused ({exc.strerror})") from None
     raise ValueError("setpriority: changed")
+
+
+def pin(pid):
+    """Pin another process of the same user to one CPU."""
+    try:
+        os.sched_setaffinity(int(pid), {0})
+    except OSError as exc:
+        raise ValueError(f"sched_setaffinity: refused ({exc.strerror})") from None
+    raise ValueError("sched_setaffinity: changed")

@@ -466,6 +466,20 @@ def test_walls_refuse_system_v_shared_memory():
 
 
 @pytest.mark.skipif(not _seccomp.available(), reason="no seccomp filter for this machine")
+def test_walls_refuse_pinning_other_processes():
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        before = os.sched_getaffinity(sleeper.pid)
+        with pytest.raises(ModelBehaviourError, match=r"sched_setaffinity: ") as caught:
+            _probe("pin", str(sleeper.pid))
+        assert os.sched_getaffinity(sleeper.pid) == before
+        assert "sched_setaffinity: refused" in str(caught.value)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+@pytest.mark.skipif(not _seccomp.available(), reason="no seccomp filter for this machine")
 def test_walls_refuse_renicing_other_processes():
     sleeper = subprocess.Popen(["sleep", "30"])
     try:
