@@ -70,7 +70,15 @@ def _class_columns(model: Any) -> np.ndarray:
     def fail(row, message):
         return ModelBehaviourError(f"the model's classes_ are not labels: {message}")
 
-    return encode_labels(classes, what="class", fail=fail).astype(np.int64)
+    columns = encode_labels(classes, what="class", fail=fail).astype(np.int64)
+    if len(set(columns.tolist())) != len(columns):
+        # two columns of predict_proba would land in one: the rows would no longer sum to 1
+        twice = next(c for c in columns.tolist() if columns.tolist().count(c) > 1)
+        raise ModelBehaviourError(
+            f"the model's classes_ are not labels: label {LABELS[twice]!r} is named more than "
+            "once (a name and its id count as the same label)"
+        )
+    return columns
 
 
 def _check_proba(proba: Any, n: int, n_classes: int, ids: np.ndarray) -> np.ndarray:

@@ -330,16 +330,39 @@ def load_model(
         raise InputError(f"{path}: no such file; check the path")
     if suffix in SKOPS_SUFFIXES:
         model, bound = _load_skops(path, list(trusted_types))
-        return check_model_graph(
+        model = check_model_graph(
             model, source=str(path), max_bytes=bound, trusted_types=tuple(trusted_types)
         )
+        return _require_estimator(model, path, tuple(trusted_types))
     raw = path.read_bytes()
     if not raw:
         raise InputError(f"{path}: empty file; expected a pickled model")
     if trust_pickle:
         return _load_trusted_pickle(path)
     model, bound = _load_pickle(path, raw)
-    return check_model_graph(model, source=str(path), max_bytes=bound)
+    return _require_estimator(check_model_graph(model, source=str(path), max_bytes=bound), path)
+
+
+def _require_estimator(model: Any, path: Path, trusted_types: tuple[str, ...] = ()) -> Any:
+    """Refuse a file whose top object is not an estimator (a dict, a list, a Bunch).
+
+    A Bunch answers attribute lookups from its keys, so as the model it would let
+    the file choose what ``predict`` calls.
+    """
+    from sklearn.base import BaseEstimator
+
+    cls = type(model)
+    if (
+        isinstance(model, BaseEstimator)
+        or cls in _own_classes()
+        or f"{cls.__module__}.{cls.__qualname__}" in trusted_types
+    ):
+        return model
+    raise UnsafeModelError(
+        f"{path}: refused: the file holds a {show_name(cls.__qualname__)}, not a model; "
+        "a model must be an estimator (scikit-learn's or this package's). Save the fitted "
+        "estimator itself, or submit a predictions file (id,label[,p_deny,...])."
+    )
 
 
 def _load_trusted_pickle(path: Path) -> Any:

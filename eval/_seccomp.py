@@ -14,6 +14,9 @@ and it is inherited by nothing, because nothing can be started:
   every call that makes, removes, renames, links or changes a file fail;
   data can only leave through the descriptors the process already holds
   (the pipes back to the parent);
+- no System V shared memory, semaphores or message queues (they outlive the
+  process and reach the user's other processes), no changing the priority or
+  scheduling of any process but itself;
 - no network, no signals to other processes, no new namespaces, no raising
   of resource limits, no ptrace, io_uring, bpf, keyrings or kernel modules.
 
@@ -67,6 +70,16 @@ _CLONE_THREAD = 0x00010000
 # x86-64 system call numbers
 _SYS = {
     "open": 2,
+    "shmget": 29,
+    "shmat": 30,
+    "shmctl": 31,
+    "semget": 64,
+    "semop": 65,
+    "semctl": 66,
+    "msgget": 68,
+    "msgsnd": 69,
+    "msgrcv": 70,
+    "msgctl": 71,
     "socket": 41,
     "connect": 42,
     "accept": 43,
@@ -96,6 +109,9 @@ _SYS = {
     "utime": 132,
     "mknod": 133,
     "personality": 135,
+    "setpriority": 141,
+    "sched_setparam": 142,
+    "sched_setscheduler": 144,
     "pivot_root": 155,
     "adjtimex": 159,
     "setrlimit": 160,
@@ -118,10 +134,13 @@ _SYS = {
     "lremovexattr": 198,
     "fremovexattr": 199,
     "tkill": 200,
+    "sched_setaffinity": 203,
+    "semtimedop": 220,
     "clock_settime": 227,
     "tgkill": 234,
     "utimes": 235,
     "kexec_load": 246,
+    "ioprio_set": 251,
     "add_key": 248,
     "request_key": 249,
     "keyctl": 250,
@@ -149,6 +168,7 @@ _SYS = {
     "process_vm_writev": 311,
     "finit_module": 313,
     "renameat2": 316,
+    "sched_setattr": 314,
     "memfd_create": 319,
     "kexec_file_load": 320,
     "bpf": 321,
@@ -191,7 +211,11 @@ _DENIED = (  # noqa: SIM905
     # other processes, signals and kernel interfaces that bypass the filter
     "ptrace process_vm_readv process_vm_writev tkill rt_sigqueueinfo rt_tgsigqueueinfo "
     "pidfd_send_signal pidfd_getfd perf_event_open bpf userfaultfd fanotify_init add_key "
-    "request_key keyctl io_uring_setup io_uring_enter io_uring_register setrlimit"
+    "request_key keyctl io_uring_setup io_uring_enter io_uring_register setrlimit "
+    # System V IPC: its objects outlive the process and are shared with the user's others
+    "shmget shmat shmctl semget semop semctl semtimedop msgget msgsnd msgrcv msgctl "
+    # priorities of other processes: with who=0, PRIO_USER means every process of the user
+    "setpriority ioprio_set"
 ).split()
 
 
@@ -271,6 +295,9 @@ def build_program(*, allow_threads: bool, pid: int) -> bytes:
     program += _rule("tgkill", _arg_equals_block(0, pid))
     # prlimit64 with a NULL new limit is how glibc reads a limit; setting one is refused
     program += _rule("prlimit64", _arg_equals_block(2, 0))
+    # scheduling only of this thread (pid 0): another process could be pinned or starved
+    for name in ("sched_setaffinity", "sched_setscheduler", "sched_setparam", "sched_setattr"):
+        program += _rule(name, _arg_equals_block(0, 0))
     program.append(_stmt(_RET_K, _RET_ALLOW))
     return b"".join(program)
 
