@@ -377,6 +377,10 @@ def evaluate_all_tasks(
         if not task.bundled and data_root is None:
             runs.append(TaskRun(task.name, skipped="no --data-root given"))
             continue
+        if task.bundled and _bundled_split_is_empty(task.default_split):
+            # DenialBench-Real ships empty until its annotated data is added
+            runs.append(TaskRun(task.name, skipped=f"the bundled {task.default_split} is empty"))
+            continue
         try:
             result = evaluate_task(
                 model_or_path,
@@ -401,3 +405,10 @@ def evaluate_all_tasks(
             continue
         runs.append(TaskRun(task.name, result=result))
     return runs
+
+
+def _bundled_split_is_empty(split: str) -> bool:
+    from denialbench.corpus._loading import split_path
+
+    path = split_path(split)
+    return path.is_file() and not path.read_bytes().strip()

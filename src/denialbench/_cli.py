@@ -779,7 +779,9 @@ def baselines_score_tasks(
     "add",
     epilog=examples(
         "denialbench leaderboard add results.json --name 'My model' --authors 'A. Author' "
-        "--url https://example.org/paper --no-extra-data --test-unseen"
+        "--url https://example.org/paper --no-extra-data --test-unseen",
+        "denialbench leaderboard add results.json --real-test real.json --name 'My model' "
+        "--authors 'A. Author' --url https://example.org/paper --no-extra-data --test-unseen",
     ),
 )
 @_handles_errors
@@ -816,6 +818,14 @@ def leaderboard_add(
             "--replace", help="Replace the entry of the same name (e.g. a retrained baseline)."
         ),
     ] = False,
+    real_test: Annotated[
+        Path | None,
+        typer.Option(
+            help="Results JSON of the same model on DenialBench-Real "
+            "(`evaluate MODEL --split real_test --out FILE`), shown beside test.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Verify a result file from its predictions and store it as an entry."""
     from denialbench.eval import leaderboard
@@ -830,7 +840,7 @@ def leaderboard_add(
         "baseline": baseline,
         "date": date,
     }
-    path = leaderboard.add(results, meta, leaderboard_dir, replace=replace)
+    path = leaderboard.add(results, meta, leaderboard_dir, replace=replace, real_test=real_test)
     say(_console(), f"added {path}")
 
 
