@@ -9,8 +9,8 @@ An entry is stored as ``leaderboard/<corpus version>/<slug>.json``::
 
 ``results`` maps each scored split to its result: ``test`` is required and
 ranks the board; ``real_test`` (DenialBench-Real) is optional, must come from
-the same model, and entries without it stay valid and show "-". Version 1 entries held the test result under
-``result``; they are read as ``{"results": {"test": ...}}``.
+the same model, and entries without it stay valid and show "-". Version 1
+entries held the test result under ``result``; they are read as ``{"results": {"test": ...}}``.
 
 Every stored figure must recompute, bit for bit, from the entry's own per-item
 predictions against the gold labels of the exact corpus version (matched by
