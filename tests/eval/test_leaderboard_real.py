@@ -164,3 +164,41 @@ def test_cli_add_takes_real_test(cli, tmp_path, real_board):
         tmp_path / "b2",
     )
     assert refused.exit_code == 2 and "another model" in refused.output
+
+
+def _refresh_script(repo: Path):
+    import importlib.util
+
+    path = repo / "tools" / "refresh_baselines.py"
+    if not path.exists():
+        pytest.skip("needs a checkout")
+    spec = importlib.util.spec_from_file_location("refresh_baselines", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_refresh_without_retraining_adds_test_and_real_test(
+    tmp_path, monkeypatch, real_board, repo
+):
+    refresh = _refresh_script(repo)
+    board = tmp_path / "leaderboard"
+    shutil.copytree(repo / "leaderboard", board)
+    trained_before = {p.name: p.read_bytes() for p in TRAINED.glob("*.pkl")}
+    others = {p: p.read_bytes() for p in board.rglob("*.json") if p.name != "claim-only.json"}
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(refresh, "TRAINED", TRAINED)
+    monkeypatch.setattr(refresh, "BOARD", board)
+    monkeypatch.setattr(refresh, "update_docs", lambda root: [])
+    monkeypatch.setattr(
+        refresh, "train_baselines", lambda *a, **k: pytest.fail("--no-retrain retrained")
+    )
+    assert refresh.main(["claim_only", "--no-retrain", "--date", "2026-11-28"]) == 0
+    entry = json.loads(next(board.rglob("claim-only.json")).read_text("utf-8"))
+    assert set(entry["results"]) == {"test", "real_test"}
+    assert entry["submission"]["baseline"] is True and entry["submission"]["date"] == "2026-11-28"
+    assert {p.name: p.read_bytes() for p in TRAINED.glob("*.pkl")} == trained_before
+    # the other entries are only rescored, and they are current: unchanged bytes
+    assert all(p.read_bytes() == text for p, text in others.items())
+    assert "| 2026-11-28 |" in (tmp_path / "LEADERBOARD.md").read_text("utf-8")
