@@ -772,6 +772,41 @@ def baselines_score_tasks(
     )
 
 
+@baselines_app.command(
+    "transfer",
+    epilog=examples(
+        "denialbench baselines transfer && denialbench docs",
+        "denialbench baselines transfer --corpus-dir corpus --json",
+    ),
+)
+@_handles_errors
+def baselines_transfer(
+    corpus_dir: Annotated[
+        Path,
+        typer.Option("--corpus-dir", help="The corpus folder to write real_transfer.json into."),
+    ] = Path("corpus"),
+    seed: Annotated[
+        int, typer.Option(help="Seed of the seeded baselines and of the bootstrap.")
+    ] = 0,
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the CIs.")] = 1000,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train baselines on train, real_train and both; score each on test and real_test."""
+    from denialbench.baselines._transfer import transfer_record, write_transfer
+
+    check_output_dir(corpus_dir, "--corpus-dir")
+    record = transfer_record(seed=seed, n_bootstrap=bootstrap)
+    path = write_transfer(record, corpus_dir)
+    if as_json:
+        _print_json(record)
+    else:
+        from denialbench._console import clean
+        from denialbench.baselines._transfer import real_transfer_markdown
+
+        sys.stdout.write(clean(real_transfer_markdown(record)))
+        say(_console(), f"wrote {path}; run `denialbench docs` to update corpus/README.md")
+
+
 # ---------------------------------------------------------------- leaderboard
 
 

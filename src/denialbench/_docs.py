@@ -145,6 +145,12 @@ def real_text(root: Path) -> str:
     return real_markdown(root / "corpus")
 
 
+def real_transfer_text(root: Path) -> str:
+    from denialbench.baselines._transfer import real_transfer_text as transfer_text
+
+    return transfer_text(root)
+
+
 def checksums_text(root: Path) -> str:
     data = json.loads((root / "corpus" / "data" / "checksums.json").read_text("utf-8"))
     lines = [
@@ -204,6 +210,7 @@ _PRODUCERS: dict[str, dict[str, Callable[[Path], str]]] = {
         "checksums": checksums_text,
         "probes": probes_text,
         "real": real_text,
+        "real_transfer": real_transfer_text,
     },
     "baselines/README.md": {
         "registry": registry_table,
