@@ -182,9 +182,14 @@ def task_block(
     from denialbench.eval._task_scoring import task_scores
 
     task = task_data.task
+    native_codes = task_data.native_codes
+    headline = task_data.data.headline
+    if headline is not None:
+        # a real split: its ambiguous items stay out of every score, as in `evaluate`
+        native_codes, pred = native_codes[headline], pred[headline]
     scores = task_scores(
         task,
-        task_data.native_codes,
+        native_codes,
         task_data.native_names,
         pred,
         n_bootstrap=n_bootstrap,
