@@ -202,3 +202,27 @@ def test_refresh_without_retraining_adds_test_and_real_test(
     # the other entries are only rescored, and they are current: unchanged bytes
     assert all(p.read_bytes() == text for p, text in others.items())
     assert "| 2026-11-28 |" in (tmp_path / "LEADERBOARD.md").read_text("utf-8")
+
+
+def test_the_readme_baseline_table_shows_real_test(tmp_path, real_board):
+    from denialbench._docs import baseline_table
+
+    meta = dict(
+        META,
+        name="claim_only",
+        url="baselines/trained/claim_only.md",
+        baseline=True,
+        parameters=None,
+    )
+    path = leaderboard.add(
+        real_board["claim_only", "test"],
+        meta,
+        tmp_path / "leaderboard",
+        real_test=real_board["claim_only", "real_test"],
+    )
+    real = json.loads(path.read_text("utf-8"))["results"]["real_test"]["metrics"]
+    macro = real["macro_f1_score"]
+    table = baseline_table(tmp_path)
+    assert "| real_test macro-F1 [95% CI] |" in table.splitlines()[0]
+    row = next(line for line in table.splitlines() if line.startswith("| claim_only |"))
+    assert row.endswith(f"| {macro['value']:.3f} [{macro['ci_low']:.3f}, {macro['ci_high']:.3f}] |")
