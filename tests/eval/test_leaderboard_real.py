@@ -226,3 +226,22 @@ def test_the_readme_baseline_table_shows_real_test(tmp_path, real_board):
     assert "| real_test macro-F1 [95% CI] |" in table.splitlines()[0]
     row = next(line for line in table.splitlines() if line.startswith("| claim_only |"))
     assert row.endswith(f"| {macro['value']:.3f} [{macro['ci_low']:.3f}, {macro['ci_high']:.3f}] |")
+
+
+def test_rescore_brings_a_stale_real_test_result_up_to_date(tmp_path, real_board):
+    board = tmp_path / "board"
+    path = leaderboard.add(
+        real_board["claim_only", "test"],
+        META,
+        board,
+        real_test=real_board["claim_only", "real_test"],
+    )
+    current = path.read_text("utf-8")
+    entry = json.loads(current)
+    del entry["results"]["real_test"]["metrics"]["ece_loss"]  # as if added since
+    path.write_text(json.dumps(entry), encoding="utf-8")
+    (tmp_path / "LB.md").write_text(leaderboard.render(board), encoding="utf-8")
+    found = leaderboard.check(board, tmp_path / "LB.md")
+    assert any("real_test: metrics/ece_loss added" in s for s in found.stale)
+    assert leaderboard.rescore(board) == [path]
+    assert path.read_text("utf-8") == current
