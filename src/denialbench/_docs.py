@@ -39,7 +39,8 @@ def _baseline_entries(root: Path) -> list[dict[str, Any]]:
             "real_test": board_result(e, "real_test"),
         }
         for _, e in load_entries(root / "leaderboard")
-        if e["submission"].get("baseline") and board_result(e)["corpus_version"] == CORPUS_VERSION
+        if e["submission"].get("baseline")
+        and (board_result(e) or {}).get("corpus_version") == CORPUS_VERSION
     ]
     return sorted(entries, key=lambda e: -e["result"]["metrics"]["macro_f1_score"]["value"])
 
