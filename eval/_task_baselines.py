@@ -55,6 +55,7 @@ def score_baselines_on_tasks(
     from importlib import resources
 
     from denialbench.eval._task_run import evaluate_all_tasks
+    from denialbench.eval._tasks import get_task
 
     trained = Path(trained or str(resources.files("denialbench.baselines") / "trained"))
     record: dict[str, Any] = {
@@ -71,7 +72,10 @@ def score_baselines_on_tasks(
         for run in runs:
             if run.result is None:
                 # the reason names the user's folder: keep only what is stable
-                record["skipped"][run.task] = "no copy of its files was found"
+                bundled = get_task(run.task).bundled
+                record["skipped"][run.task] = (
+                    "its bundled split is empty" if bundled else "no copy of its files was found"
+                )
                 continue
             content = run.result.scores
             task = content["task"]
@@ -97,6 +101,10 @@ def write_scores(record: dict[str, Any], root: Path | str = ".") -> Path:
     path = Path(root) / SCORES_FILE
     atomic_write_text(path, json.dumps(record, indent=1) + "\n")
     return path
+
+
+# how the table words each reason a task was not scored
+_SKIP_NOTES = {"no copy of its files was found": "no copy found"}
 
 
 def _cell(m: dict[str, float] | None) -> str:
@@ -145,8 +153,10 @@ def task_scores_markdown(record: dict[str, Any] | None) -> str:
                 f"| {name} | {info['version']} | {info['split']} | {info['n_items']} | "
                 f"`{info['sha256'][:16]}` |"
             )
-    if record["skipped"]:
-        lines += ["", "Not scored (no copy found): " + ", ".join(sorted(record["skipped"])) + "."]
+    for reason in sorted(set(record["skipped"].values())):
+        names = sorted(t for t, why in record["skipped"].items() if why == reason)
+        shown = _SKIP_NOTES.get(reason, reason)
+        lines += ["", f"Not scored ({shown}): " + ", ".join(names) + "."]
     return "\n".join(lines) + "\n"
 
 

@@ -182,9 +182,14 @@ def task_block(
     from denialbench.eval._task_scoring import task_scores
 
     task = task_data.task
+    native_codes = task_data.native_codes
+    headline = task_data.data.headline
+    if headline is not None:
+        # a real split: its ambiguous items stay out of every score, as in `evaluate`
+        native_codes, pred = native_codes[headline], pred[headline]
     scores = task_scores(
         task,
-        task_data.native_codes,
+        native_codes,
         task_data.native_names,
         pred,
         n_bootstrap=n_bootstrap,
@@ -377,6 +382,10 @@ def evaluate_all_tasks(
         if not task.bundled and data_root is None:
             runs.append(TaskRun(task.name, skipped="no --data-root given"))
             continue
+        if task.bundled and _bundled_split_is_empty(task.default_split):
+            # DenialBench-Real ships empty until its annotated data is added
+            runs.append(TaskRun(task.name, skipped=f"the bundled {task.default_split} is empty"))
+            continue
         try:
             result = evaluate_task(
                 model_or_path,
@@ -401,3 +410,10 @@ def evaluate_all_tasks(
             continue
         runs.append(TaskRun(task.name, result=result))
     return runs
+
+
+def _bundled_split_is_empty(split: str) -> bool:
+    from denialbench.corpus._loading import split_path
+
+    path = split_path(split)
+    return path.is_file() and not path.read_bytes().strip()

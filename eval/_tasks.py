@@ -113,12 +113,17 @@ class TaskMetadata:
 _DENIALBENCH_CITATION = "DenialBench developers. DenialBench: a benchmark for denial detection."
 
 
-def _denialbench_task(split: str, *, in_all: bool) -> TaskMetadata:
+def _denialbench_task(
+    split: str,
+    *,
+    in_all: bool,
+    description: str = "cues stripped on purpose, contrast groups",
+) -> TaskMetadata:
     """One of DenialBench's own bundled splits as a task (denialbench:<split>)."""
     return TaskMetadata(
         name=f"denialbench:{split}",
         version="1",
-        description=f"DenialBench {split} split: cues stripped on purpose, contrast groups",
+        description=f"DenialBench {split} split: {description}",
         files={split: (f"{split}.jsonl (bundled)",)},
         splits=(split,),
         default_split=split,
@@ -267,6 +272,12 @@ TASKS: dict[str, TaskMetadata] = {
     for t in (
         _denialbench_task("test", in_all=True),
         _denialbench_task("validation", in_all=False),
+        _denialbench_task(
+            "real_test",
+            in_all=True,
+            description="real press-briefing exchanges (DenialBench-Real); ambiguous "
+            "items left out of the headline",
+        ),
         FNC1,
         EMERGENT,
         RUMOUREVAL2019,

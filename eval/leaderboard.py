@@ -7,10 +7,10 @@ An entry is stored as ``leaderboard/<corpus version>/<slug>.json``::
                     test_unseen, baseline, date},
      "results": {"test": <a full result file, per-item predictions included>}}
 
-``results`` maps each scored split to its result, so a second board split
-(``real_test`` beside ``test``) is one more key: entries without it stay
-valid and show an empty cell. Version 1 entries held the test result under
-``result``; they are read as ``{"results": {"test": ...}}``.
+``results`` maps each scored split to its result: ``test`` is required and
+ranks the board; ``real_test`` (DenialBench-Real) is optional, must come from
+the same model, and entries without it stay valid and show "-". Version 1
+entries held the test result under ``result``; they are read as ``{"results": {"test": ...}}``.
 
 Every stored figure must recompute, bit for bit, from the entry's own per-item
 predictions against the gold labels of the exact corpus version (matched by
@@ -59,7 +59,7 @@ __all__ = [
 
 ENTRY_VERSION = 2
 #: The splits an entry may hold a result for; the first is required and ranks the board.
-BOARD_SPLITS = ("test",)
+BOARD_SPLITS = ("test", "real_test")
 BOARD_SPLIT = BOARD_SPLITS[0]
 _STALE_HINT = "run `denialbench leaderboard rescore`"
 
@@ -110,6 +110,41 @@ def _entry_text(entry: dict[str, Any]) -> str:
     return json.dumps(entry, indent=1) + "\n"
 
 
+def _model_identity(model: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes two results the same model: a model file's hash and name, else its class.
+
+    Two predictions files necessarily differ (they cover different items), so
+    for them only the kind can be compared.
+    """
+    kind = model.get("kind")
+    if kind == "predictions":
+        return (kind,)
+    if model.get("sha256"):
+        return (kind, model.get("sha256"), model.get("path"))
+    return (kind, model.get("class"))
+
+
+def _check_same_model(results: dict[str, Any], where: str) -> None:
+    """Refuse results on the board splits that came from different models."""
+    first = results[BOARD_SPLIT]["model"]
+    for split in BOARD_SPLITS[1:]:
+        if split not in results:
+            continue
+        other = results[split]["model"]
+        if _model_identity(first) != _model_identity(other):
+
+            def shown(m: dict[str, Any]) -> str:
+                if m.get("sha256"):
+                    return f"{m.get('kind')} {m.get('path')!r} (SHA-256 {m['sha256'][:12]}...)"
+                return f"{m.get('kind')} of class {m.get('class')!r}"
+
+            raise InputError(
+                f"{where}: the {split} result comes from another model than the {BOARD_SPLIT} "
+                f"result ({shown(other)} vs {shown(first)}); score the same model file on both "
+                f"splits: `denialbench evaluate MODEL --split {split} --out FILE`"
+            )
+
+
 def _verify(
     entry: Any, where: str, *, rerun_baseline: bool = False
 ) -> tuple[dict[str, Any], list[str]]:
@@ -140,6 +175,7 @@ def _verify(
         verified = verify_result(results[split], label, split)
         fresh_results[split] = _canonical_result(results[split], verified.fresh)
         stale += [f"{split}: {s}" if len(results) > 1 else s for s in verified.stale]
+    _check_same_model(fresh_results, where)
     # the baseline mark first: it decides which urls are valid
     if entry["submission"].get("baseline") is True:
         for split, result in fresh_results.items():
@@ -181,8 +217,13 @@ def add(
     board_dir: Path | str = "leaderboard",
     *,
     replace: bool = False,
+    real_test: Path | str | None = None,
 ) -> Path:
     """Verify ``results`` and store it as an entry; return the entry's path.
+
+    ``results`` is the result on ``test``; ``real_test`` is an optional result
+    of the same model on DenialBench-Real's ``real_test`` split, verified and
+    stored beside it.
 
     The stored figures are recomputed from the predictions, so a result file
     written by an older package (fewer metrics or slices) is stored up to
@@ -195,9 +236,14 @@ def add(
     content = EvaluationResult.load(results).content
     given = {k: v for k, v in meta.items() if v is not None}
     submission = {**content.get("submission", {}), **given}
+    by_split = {BOARD_SPLIT: content}
+    where = str(results)
+    if real_test is not None:
+        by_split["real_test"] = EvaluationResult.load(real_test).content
+        where = f"{results} + {real_test}"
     entry, _ = _verify(
-        {"submission": submission, "results": {BOARD_SPLIT: content}},
-        str(results),
+        {"submission": submission, "results": by_split},
+        where,
         rerun_baseline=True,
     )
     name = entry["submission"]["name"]
@@ -296,16 +342,23 @@ def _markdown_url(url: str) -> str:
     return url.replace("(", "%28").replace(")", "%29")
 
 
-def _table(rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[str]:
-    """The ranked table of ``(submission, board result)`` rows."""
+_Row = tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]
+
+
+def _table(rows: list[_Row]) -> list[str]:
+    """The ranked table of ``(submission, test result, real_test result or None)`` rows.
+
+    The real_test figure is the headline one: ``evaluate`` leaves the ambiguous
+    items out of a real split's metrics, and the verification recomputes them so.
+    """
     rows = sorted(rows, key=lambda r: (-r[1]["metrics"]["macro_f1_score"]["value"], r[0]["name"]))
     lines = [
         "| rank | model | macro-F1 [95% CI] | deny F1 | accuracy | deny ROC AUC "
-        "| contrast consistency | date | link |",
-        "|---:|---|---|---:|---:|---:|---:|---|---|",
+        "| contrast consistency | real_test macro-F1 [95% CI] | date | link |",
+        "|---:|---|---|---:|---:|---:|---:|---|---|---|",
     ]
     previous = None
-    for rank, (sub, res) in enumerate(rows, start=1):
+    for rank, (sub, res, real) in enumerate(rows, start=1):
         m = res["metrics"]
         macro = m["macro_f1_score"]
         tied = previous is not None and macro["ci_high"] >= previous["ci_low"]
@@ -315,9 +368,10 @@ def _table(rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[str]:
         contrast = res.get("contrast_consistency") or {}
         auc_cell = "-" if auc is None else f"{auc:.3f}"
         contrast_cell = f"{contrast['value']:.3f}" if contrast.get("n_groups") else "-"
+        real_cell = "-" if real is None else _ci(real["metrics"]["macro_f1_score"])
         lines.append(
             f"| {rank_cell} | {name} | {_ci(macro)} | {m['deny_f1_score']['value']:.3f} | "
-            f"{m['accuracy_score']['value']:.3f} | {auc_cell} | {contrast_cell} | "
+            f"{m['accuracy_score']['value']:.3f} | {auc_cell} | {contrast_cell} | {real_cell} | "
             f"{markdown_text(sub['date'])} | [link]({_markdown_url(sub['url'])}) |"
         )
         previous = macro
@@ -328,12 +382,13 @@ def render(board_dir: Path | str = "leaderboard") -> str:
     """The LEADERBOARD.md text for the stored entries."""
     from denialbench.corpus._version import CORPUS_VERSION
 
-    by_version: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+    by_version: dict[str, list[_Row]] = {}
     for _, entry in load_entries(board_dir):
         result = board_result(entry)
         if isinstance(result, dict) and "corpus_version" in result:  # else `check` reports it
+            real = board_result(entry, "real_test")
             by_version.setdefault(result["corpus_version"], []).append(
-                (entry["submission"], result)
+                (entry["submission"], result, real if isinstance(real, dict) else None)
             )
     out = [
         "# DenialBench leaderboard",
@@ -345,7 +400,9 @@ def render(board_dir: Path | str = "leaderboard") -> str:
         "of the corpus version named in its table (`denialbench leaderboard add`). Rows are "
         "ranked by macro-F1 over the four labels; brackets hold the 95% bootstrap confidence "
         "interval. A rank marked ≈ means the row's interval overlaps the row above: the two "
-        "are not separable at this test-set size.",
+        "are not separable at this test-set size. The real_test column scores the same model "
+        "on DenialBench-Real's test split (real press-briefing exchanges; the ambiguous "
+        "items, without a 2/3 annotator majority, left out); - means not submitted.",
         "",
     ]
     versions = sorted(by_version, key=lambda v: (v != CORPUS_VERSION, v), reverse=False)
@@ -364,14 +421,19 @@ def render(board_dir: Path | str = "leaderboard") -> str:
         out += ["No entries yet.", ""]
     from denialbench.eval._transfer import transfer_lines  # empty when no task results
 
-    out += transfer_lines(board_dir, [row for group in by_version.values() for row in group])
+    out += transfer_lines(
+        board_dir, [(sub, res) for group in by_version.values() for sub, res, _ in group]
+    )
     out += [
         "## How to submit",
         "",
         "1. Score your model or predictions file on the test split and keep the per-item file:",
-        "   `denialbench evaluate MODEL_OR_PREDICTIONS --out results.json`.",
-        "2. Add it: `denialbench leaderboard add results.json --name NAME --authors AUTHORS "
-        "--url URL [--parameters N] --extra-data|--no-extra-data --test-unseen`.",
+        "   `denialbench evaluate MODEL_OR_PREDICTIONS --out results.json`; optionally also on "
+        "DenialBench-Real: `denialbench evaluate MODEL_OR_PREDICTIONS --split real_test "
+        "--out real.json`.",
+        "2. Add it: `denialbench leaderboard add results.json [--real-test real.json] --name "
+        "NAME --authors AUTHORS --url URL [--parameters N] --extra-data|--no-extra-data "
+        "--test-unseen`.",
         "   The command recomputes every figure and refuses edited files and duplicates.",
         "   After a new metric or slice, `denialbench leaderboard rescore` brings the stored "
         "figures up to date from the predictions.",

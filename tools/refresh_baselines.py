@@ -5,6 +5,11 @@ baseline to the registry::
 
     python tools/refresh_baselines.py               # every shipped baseline
     python tools/refresh_baselines.py pair_tfidf    # only the ones named
+    python tools/refresh_baselines.py --no-retrain  # re-score the shipped files
+
+``--no-retrain`` keeps the files of baselines/trained/ as they are and only
+re-scores them: on ``test`` and, when DenialBench-Real is bundled, on
+``real_test``, and stores both results in each baseline's entry.
 
 Everything about a baseline (which ones are shipped, which need the
 [embeddings] extra, which used data beyond the train split) comes from
@@ -20,26 +25,42 @@ import sys
 import tempfile
 from pathlib import Path
 
-from denialbench import DenialBenchError
+from denialbench import DenialBenchError, InputError
 from denialbench._docs import update_docs
 from denialbench.baselines import REGISTRY, embeddings_available, train_baselines
+from denialbench.corpus._loading import read_bundled_split
 from denialbench.eval import evaluate, leaderboard
 
 TRAINED = Path("baselines/trained")
 BOARD = Path("leaderboard")
 
 
-def refresh(names: list[str], date: str) -> None:
+def _real_test_bundled() -> bool:
+    """Whether the package holds DenialBench-Real's test items (it ships empty until then)."""
+    return bool(read_bundled_split("real_test"))
+
+
+def refresh(names: list[str], date: str, *, retrain: bool = True) -> None:
+    with_real = _real_test_bundled()
+    if not with_real:
+        print("real_test is empty: the entries get their test result only", file=sys.stderr)
     for name in names:
         spec = REGISTRY[name]
         if spec.needs_embeddings and not embeddings_available():
             print(f"{name}: skipped, needs pip install 'denialbench[embeddings]'", file=sys.stderr)
             continue
-        for _ in train_baselines(name, TRAINED, seed=0, progress=True):
-            pass
+        if retrain:
+            for _ in train_baselines(name, TRAINED, seed=0, progress=True):
+                pass
+        elif not (TRAINED / f"{name}.pkl").is_file():
+            raise InputError(f"{TRAINED / name}.pkl: missing; run without --no-retrain")
         with tempfile.TemporaryDirectory() as scratch:
             results = Path(scratch) / f"{name}.json"
             evaluate(TRAINED / f"{name}.pkl").save(results)
+            real_results = None
+            if with_real:
+                real_results = Path(scratch) / f"{name}-real_test.json"
+                evaluate(TRAINED / f"{name}.pkl", "real_test").save(real_results)
             meta = {
                 "name": name,
                 "authors": "DenialBench developers",
@@ -52,7 +73,7 @@ def refresh(names: list[str], date: str) -> None:
             }
             # replace=True swaps only this baseline's entry of the current corpus version;
             # `add` re-runs the shipped file to check the baseline mark
-            path = leaderboard.add(results, meta, BOARD, replace=True)
+            path = leaderboard.add(results, meta, BOARD, replace=True, real_test=real_results)
             print(f"{name}: added {path}", file=sys.stderr)
     # other entries: bring figures of metrics or slices added since up to date
     leaderboard.rescore(BOARD)
@@ -66,6 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help=f"baselines to refresh (default: {shipped})")
     parser.add_argument("--date", default=datetime.date.today().isoformat(), help="entry date")
+    parser.add_argument(
+        "--no-retrain",
+        dest="retrain",
+        action="store_false",
+        help="re-score the shipped files of baselines/trained/ (test and real_test) instead "
+        "of retraining them",
+    )
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in shipped]
     if unknown:
@@ -73,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (BOARD.is_dir() and TRAINED.is_dir()):
         parser.error("run from the repository root")
     try:
-        refresh(args.names or shipped, args.date)
+        refresh(args.names or shipped, args.date, retrain=args.retrain)
     except DenialBenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

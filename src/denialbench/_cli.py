@@ -814,6 +814,41 @@ def baselines_score_tasks(
     )
 
 
+@baselines_app.command(
+    "transfer",
+    epilog=examples(
+        "denialbench baselines transfer && denialbench docs",
+        "denialbench baselines transfer --corpus-dir corpus --json",
+    ),
+)
+@_handles_errors
+def baselines_transfer(
+    corpus_dir: Annotated[
+        Path,
+        typer.Option("--corpus-dir", help="The corpus folder to write real_transfer.json into."),
+    ] = Path("corpus"),
+    seed: Annotated[
+        int, typer.Option(help="Seed of the seeded baselines and of the bootstrap.")
+    ] = 0,
+    bootstrap: Annotated[int, typer.Option(help="Bootstrap resamples for the CIs.")] = 1000,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train baselines on train, real_train and both; score each on test and real_test."""
+    from denialbench.baselines._transfer import transfer_record, write_transfer
+
+    check_output_dir(corpus_dir, "--corpus-dir")
+    record = transfer_record(seed=seed, n_bootstrap=bootstrap)
+    path = write_transfer(record, corpus_dir)
+    if as_json:
+        _print_json(record)
+    else:
+        from denialbench._console import clean
+        from denialbench.baselines._transfer import real_transfer_markdown
+
+        sys.stdout.write(clean(real_transfer_markdown(record)))
+        say(_console(), f"wrote {path}; run `denialbench docs` to update corpus/README.md")
+
+
 # ---------------------------------------------------------------- leaderboard
 
 
@@ -821,7 +856,9 @@ def baselines_score_tasks(
     "add",
     epilog=examples(
         "denialbench leaderboard add results.json --name 'My model' --authors 'A. Author' "
-        "--url https://example.org/paper --no-extra-data --test-unseen"
+        "--url https://example.org/paper --no-extra-data --test-unseen",
+        "denialbench leaderboard add results.json --real-test real.json --name 'My model' "
+        "--authors 'A. Author' --url https://example.org/paper --no-extra-data --test-unseen",
     ),
 )
 @_handles_errors
@@ -858,6 +895,14 @@ def leaderboard_add(
             "--replace", help="Replace the entry of the same name (e.g. a retrained baseline)."
         ),
     ] = False,
+    real_test: Annotated[
+        Path | None,
+        typer.Option(
+            help="Results JSON of the same model on DenialBench-Real "
+            "(`evaluate MODEL --split real_test --out FILE`), shown beside test.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Verify a result file from its predictions and store it as an entry."""
     from denialbench.eval import leaderboard
@@ -872,7 +917,7 @@ def leaderboard_add(
         "baseline": baseline,
         "date": date,
     }
-    path = leaderboard.add(results, meta, leaderboard_dir, replace=replace)
+    path = leaderboard.add(results, meta, leaderboard_dir, replace=replace, real_test=real_test)
     say(_console(), f"added {path}")
 
 

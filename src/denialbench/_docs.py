@@ -30,13 +30,17 @@ def _baseline_entries(root: Path) -> list[dict[str, Any]]:
     from denialbench.corpus._version import CORPUS_VERSION
     from denialbench.eval.leaderboard import board_result, load_entries
 
-    # read as {"submission", "result"}: the test result of either entry version
+    # read as {"submission", "result", "real_test"}: the test result of either entry
+    # version, and the real_test result where the entry has one
     entries = [
-        {"submission": e["submission"], "result": result}
+        {
+            "submission": e["submission"],
+            "result": board_result(e),
+            "real_test": board_result(e, "real_test"),
+        }
         for _, e in load_entries(root / "leaderboard")
         if e["submission"].get("baseline")
-        and (result := board_result(e)) is not None
-        and result["corpus_version"] == CORPUS_VERSION
+        and (board_result(e) or {}).get("corpus_version") == CORPUS_VERSION
     ]
     return sorted(entries, key=lambda e: -e["result"]["metrics"]["macro_f1_score"]["value"])
 
@@ -56,18 +60,20 @@ def baseline_table(root: Path) -> str:
         return "No baseline entries yet: run the commands above.\n"
     lines = [
         "| baseline | macro-F1 [95% CI] | deny F1 | accuracy | acc. on no_cue denials | "
-        "acc. on cue_distractor | contrast consistency |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "acc. on cue_distractor | contrast consistency | real_test macro-F1 [95% CI] |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for e in entries:
         r = e["result"]
         m = r["metrics"]
         contrast = r.get("contrast_consistency") or {}
+        # headline items only: evaluate leaves the ambiguous real items out
+        real = "-" if e["real_test"] is None else _ci(e["real_test"]["metrics"]["macro_f1_score"])
         lines.append(
             f"| {e['submission']['name']} | {_ci(m['macro_f1_score'])} | "
             f"{m['deny_f1_score']['value']:.3f} | {m['accuracy_score']['value']:.3f} | "
             f"{_slice_acc(r, 'tag', 'no_cue')} | {_slice_acc(r, 'tag', 'cue_distractor')} | "
-            f"{contrast.get('value', float('nan')):.3f} |"
+            f"{contrast.get('value', float('nan')):.3f} | {real} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -140,6 +146,12 @@ def real_text(root: Path) -> str:
     return real_markdown(root / "corpus")
 
 
+def real_transfer_text(root: Path) -> str:
+    from denialbench.baselines._transfer import real_transfer_text as transfer_text
+
+    return transfer_text(root)
+
+
 def checksums_text(root: Path) -> str:
     data = json.loads((root / "corpus" / "data" / "checksums.json").read_text("utf-8"))
     lines = [
@@ -199,6 +211,7 @@ _PRODUCERS: dict[str, dict[str, Callable[[Path], str]]] = {
         "checksums": checksums_text,
         "probes": probes_text,
         "real": real_text,
+        "real_transfer": real_transfer_text,
     },
     "baselines/README.md": {
         "registry": registry_table,

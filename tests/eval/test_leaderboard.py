@@ -289,8 +289,8 @@ def test_names_are_escaped_in_the_markdown_table(tmp_path, result_file):
     row = next(line for line in leaderboard.render(board).splitlines() if "Pipe" in line)
     assert "Pipe \\| Model &lt;b&gt;x&lt;/b&gt; \\`y\\`" in row
     assert "<b>" not in row
-    # an unescaped "|" would add a cell: the row keeps the header's nine cells
-    assert len(row.replace("\\|", "").split("|")) == 11
+    # an unescaped "|" would add a cell: the row keeps the header's ten cells
+    assert len(row.replace("\\|", "").split("|")) == 12
 
 
 def _baseline_result(tmp_path: Path, name: str = "claim_only") -> Path:

@@ -109,3 +109,22 @@ def test_compare_on_real_test_leaves_out_the_ambiguous_items(real_data, tmp_path
         paths.append(out)
     compared = compare(*paths, n_bootstrap=50)
     assert compared["n_items"] == len(records) - 1
+
+
+def test_real_test_as_a_task_scores_the_headline_items_only(real_data):
+    from denialbench.eval import evaluate_task
+
+    records = [r for _, r in iter_jsonl(real_data / "real_test.jsonl")]
+    wrong = {"deny": "unrelated", "confirm": "unrelated", "evade": "unrelated", "unrelated": "deny"}
+    truth = {r["id"]: wrong[r["label"]] if r["ambiguous"] else r["label"] for r in records}
+
+    class RightOnTheClearItems:
+        def predict(self, frame):
+            return np.array([truth[i] for i in frame["id"]], dtype=object)
+
+    result = evaluate_task(RightOnTheClearItems(), "denialbench:real_test", n_bootstrap=20)
+    scores = result.to_dict()["task"]["scores"]
+    # the ambiguous item, predicted wrong, counts in none of the task's scores
+    assert scores["deny_recall_score"]["value"] == 1.0
+    assert scores["deny_precision_score"]["value"] == 1.0
+    assert scores["macro_f1_score"] == result.to_dict()["metrics"]["macro_f1_score"]
