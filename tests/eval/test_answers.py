@@ -163,3 +163,26 @@ def test_a_missing_answer_column_names_the_file(tmp_path):
 def test_a_missing_file_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         evaluate_answers(tmp_path / "nope.jsonl", "validation")
+
+
+def test_an_answers_result_verifies_for_the_leaderboard_and_edits_are_caught(tmp_path):
+    from denialbench._errors import VerificationFailed
+    from denialbench.eval._verification import verify_result
+
+    data = load_eval_data("test")
+    rows = [
+        {"id": i, "answer": "hmm" if n % 4 == 0 else LABELS[g]}
+        for n, (i, g) in enumerate(zip(data.id_array(), data.gold, strict=True))
+    ]
+    result = evaluate_answers(_write_answers(tmp_path / "a.jsonl", rows), "test", n_bootstrap=20)
+    content = json.loads(result.to_json())
+    assert verify_result(content, "r.json", "test").stale == []
+    edited = json.loads(result.to_json())
+    edited["metrics"]["macro_f1_score"]["value"] += 0.01
+    with pytest.raises(VerificationFailed, match="macro_f1_score"):
+        verify_result(edited, "r.json", "test")
+    # "unparseable" is a prediction only in an answers result
+    as_predictions = json.loads(result.to_json())
+    as_predictions["model"]["kind"] = "predictions"
+    with pytest.raises(VerificationFailed, match="'unparseable' of id"):
+        verify_result(as_predictions, "r.json", "test")
