@@ -4,7 +4,8 @@ The template states the four labels and the order of questions of
 corpus/GUIDELINES.md section 2 in a few lines of its own. Few-shot examples
 come only from the training split of the same corpus (``train`` for the
 synthetic splits, ``real_train`` for the real ones), are drawn with the seed,
-balanced over the four labels where the pool allows, and never share the
+balanced over the four labels where the pool allows, never ambiguous (real
+items without a 2/3 annotator majority), and never share the
 item's contrast group (synthetic) or its briefing (real): an example from the
 same group has the same claim, and would hand the model half the answer.
 """
@@ -137,7 +138,9 @@ def build_prompts(
         pool = read_bundled_split(shot_pool_split(split))
     by_label: dict[str, list[dict[str, Any]]] = {label: [] for label in LABELS}
     for record in pool or []:
-        by_label[record["label"]].append(record)
+        # an example must teach the label: leave out real items without a 2/3 majority
+        if not record.get("ambiguous"):
+            by_label[record["label"]].append(record)
     for item in items:
         # one generator per item: an item's examples do not depend on the items before it
         rng = random.Random(f"{seed}:{item['id']}")

@@ -86,3 +86,15 @@ def test_prompts_for_the_training_split_are_refused():
 def test_negative_shots_are_refused():
     with pytest.raises(InputError, match="--shots"):
         next(build_prompts("test", shots=-1))
+
+
+def test_ambiguous_real_items_are_never_examples():
+    item = {"id": "r-1", "briefing_id": "b1", "claim": "C", "response": "R", "label": "deny"}
+    pool = [
+        {"id": "r-2", "briefing_id": "b2", "claim": "D", "response": "clear", "label": "deny",
+         "ambiguous": False},
+        {"id": "r-3", "briefing_id": "b3", "claim": "E", "response": "split", "label": "evade",
+         "ambiguous": True},
+    ]  # fmt: skip
+    (prompt,) = build_prompts("real_test", shots=4, items=[item], pool=pool)
+    assert prompt["shot_ids"] == ["r-2"]
