@@ -127,10 +127,30 @@ def recompute(content: dict[str, Any], where: str, split: str) -> dict[str, Any]
         raise VerificationFailed(
             f"{where}: gold labels differ from the corpus, e.g. {wrong_gold[:3]}"
         )
+    args = content["arguments"]
+    if content["model"].get("kind") == "answers":
+        # an LLM answers result: "unparseable" is a prediction, scored as always wrong
+        from denialbench.eval._answers import UNPARSEABLE, score_answers
+
+        index["unparseable"] = UNPARSEABLE
+    strange = next((p for p in ordered if p["label"] not in index), None)
+    if strange is not None:
+        raise VerificationFailed(
+            f"{where}: prediction {strange['label']!r} of id {strange['id']!r} is not a label"
+        )
     pred = np.array([index[p["label"]] for p in ordered], dtype=np.int8)
+    if content["model"].get("kind") == "answers":
+        fresh = score_answers(
+            data,
+            pred.astype(np.int64),
+            [""] * len(pred),
+            model_info=content["model"],
+            n_bootstrap=args["n_bootstrap"],
+            seed=args["seed"],
+        )
+        return json.loads(json.dumps({k: fresh[k] for k in RECOMPUTED}))
     has_proba = all("proba" in p for p in ordered)
     proba = np.array([p["proba"] for p in ordered], dtype=np.float64) if has_proba else None
-    args = content["arguments"]
     fresh = result_content(
         data,
         pred,

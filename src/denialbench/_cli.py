@@ -550,6 +550,14 @@ def evaluate_command(
     binary: Annotated[
         bool, typer.Option("--binary", help="Rank by the deny-vs-rest view (deny F1).")
     ] = False,
+    answers: Annotated[
+        bool,
+        typer.Option(
+            "--answers",
+            help="MODEL is an LLM answers file (id, answer: free text); each answer is parsed "
+            "to a label, and one that names none counts as wrong (see `denialbench prompts`).",
+        ),
+    ] = False,
     memory_limit: MemoryLimit = "4GiB",
     cpu_limit: CpuLimit = None,
     timeout: Timeout = None,
@@ -560,6 +568,10 @@ def evaluate_command(
     from denialbench.eval._misclassified import check_errors_path, write_misclassified
     from denialbench.eval._summary import print_summary
 
+    if answers and task is not None:
+        from denialbench._errors import InputError
+
+        raise InputError("--answers scores the DenialBench splits; leave out --task")
     if task is not None:
         from denialbench.eval._task_cli import run_task_command
 
@@ -589,17 +601,22 @@ def evaluate_command(
     check_output_dir(report_dir, "--report-dir")
     if errors is not None:
         check_errors_path(errors)
-    result = evaluate(
-        model,
-        split=split,
-        data=data,
-        n_bootstrap=bootstrap,
-        seed=seed,
-        trust_pickle=trust_pickle,
-        trusted_types=trust_type or [],
-        progress=not as_json,
-        limits=_limits(memory_limit, cpu_limit, timeout),
-    )
+    if answers:
+        from denialbench.eval._answers import evaluate_answers
+
+        result = evaluate_answers(model, split, data=data, n_bootstrap=bootstrap, seed=seed)
+    else:
+        result = evaluate(
+            model,
+            split=split,
+            data=data,
+            n_bootstrap=bootstrap,
+            seed=seed,
+            trust_pickle=trust_pickle,
+            trusted_types=trust_type or [],
+            progress=not as_json,
+            limits=_limits(memory_limit, cpu_limit, timeout),
+        )
     if out is not None:
         result.save(out)
     if report_dir is not None:
@@ -612,6 +629,62 @@ def evaluate_command(
         _print_json(result.to_dict())
     else:
         print_summary(result, _console())
+        if answers:
+            from denialbench.eval._answers import print_unparseable
+
+            print_unparseable(result, _console())
+
+
+@app.command(
+    "prompts",
+    epilog=examples(
+        "denialbench prompts --split test --shots 8 --seed 1 --out prompts.jsonl",
+        "denialbench evaluate answers.jsonl --answers --split test",
+    ),
+)
+@_handles_errors
+def prompts_command(
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Write the prompts here as JSON Lines: id, prompt, template_version, shot_ids.",
+            show_default=False,
+        ),
+    ],
+    split: Annotated[
+        str, typer.Option(help="test, validation, real_test or real_validation.")
+    ] = "test",
+    shots: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Few-shot examples per prompt, from train (real_train for real splits), "
+            "balanced over the labels, never from the item's own contrast group or briefing.",
+        ),
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the few-shot draw.")] = 0,
+) -> None:
+    """Write one LLM prompt per item; score the answers with `evaluate --answers`."""
+    from denialbench.eval._prompts import write_prompts
+
+    check_output_file(out, "--out", (".jsonl",))
+    _print_json(write_prompts(out, split, shots=shots, seed=seed))
+
+
+@app.command(
+    "lm-eval-path",
+    epilog=examples(
+        "denialbench lm-eval-path",
+        'lm_eval --model hf --model_args pretrained=MODEL --include_path "$(denialbench '
+        'lm-eval-path)" --tasks denialbench_test_gen,denialbench_test_mc',
+    ),
+)
+@_handles_errors
+def lm_eval_path_command() -> None:
+    """Print the folder of the lm-evaluation-harness task YAMLs (for --include_path)."""
+    from denialbench.eval._lm_eval import lm_eval_path
+
+    sys.stdout.write(f"{lm_eval_path()}\n")
 
 
 @app.command("tasks", epilog=examples("denialbench tasks", "denialbench tasks --json"))
