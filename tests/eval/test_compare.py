@@ -50,13 +50,15 @@ def test_results_of_different_corpus_versions_are_refused(results, tmp_path):
 
 
 def test_leaderboard_entries_and_results_files_are_compared_by_name(results, repo):
-    entry = repo / "leaderboard" / "1.0.0" / "pair-tfidf.json"
+    from denialbench.corpus import CORPUS_VERSION
+
+    entry = repo / "leaderboard" / CORPUS_VERSION / "pair-tfidf.json"
     if not entry.exists():
         pytest.skip("needs a checkout")
     out = compare(entry, results / "majority.json", n_bootstrap=200)
     assert out["name_a"] == "pair_tfidf" and out["name_b"] == "majority.pkl"
     assert out["difference"] > 0.2
-    both = compare(entry, repo / "leaderboard" / "1.0.0" / "majority.json", n_bootstrap=200)
+    both = compare(entry, repo / "leaderboard" / CORPUS_VERSION / "majority.json", n_bootstrap=200)
     assert both["name_b"] == "majority" and both["difference"] == out["difference"]
 
 
