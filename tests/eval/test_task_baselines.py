@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from task_fixtures import write_emergent, write_fnc1, write_rumoureval
 
 from denialbench.eval._task_baselines import (
@@ -20,6 +21,7 @@ _EMPTY_REAL_TEST = (
 )
 
 
+@pytest.mark.slow  # scores two baselines on every task, the bundled splits included
 def test_the_table_generator_on_the_fixtures(tmp_path):
     root = tmp_path / "copies"
     write_fnc1(root / "fnc1")
