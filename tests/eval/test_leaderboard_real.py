@@ -179,9 +179,8 @@ def _refresh_script(repo: Path):
 
 
 @pytest.mark.slow
-def test_refresh_without_retraining_adds_test_and_real_test(
-    tmp_path, monkeypatch, real_board, repo
-):
+def test_refresh_without_retraining_adds_test_and_real_test(tmp_path, monkeypatch, repo):
+    # the bundled real split: the board's entries were scored on it
     refresh = _refresh_script(repo)
     board = tmp_path / "leaderboard"
     shutil.copytree(repo / "leaderboard", board)
