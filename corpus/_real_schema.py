@@ -13,7 +13,7 @@ import functools
 from typing import Any
 
 from denialbench._errors import RecordError
-from denialbench.corpus._schema import LABELS, SUBTYPES, TAGS
+from denialbench.corpus._schema import LABELS, TAGS, subtype_rules
 
 __all__ = ["COLLECTIONS", "REAL_SPLITS", "check_real_record", "real_record_schema"]
 
@@ -51,17 +51,7 @@ _REQUIRED = (
 def real_record_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of one DenialBench-Real record."""
     text = {"type": "string", "minLength": 1}
-    subtype_rules = [
-        {
-            "if": {"properties": {"label": {"const": label}}},
-            "then": {
-                "properties": {
-                    "subtype": {"enum": [*subtypes, None]} if subtypes else {"type": "null"}
-                }
-            },
-        }
-        for label, subtypes in SUBTYPES.items()
-    ]
+    rules = subtype_rules(null_allowed=True)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://denialbench.org/schemas/real-record-1.json",
@@ -97,7 +87,7 @@ def real_record_schema() -> dict[str, Any]:
             "response_turn": {"type": "integer", "minimum": 0},
             "split": {"enum": list(REAL_SPLITS)},
         },
-        "allOf": subtype_rules,
+        "allOf": rules,
     }
 
 

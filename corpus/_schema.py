@@ -92,21 +92,34 @@ _REQUIRED = (
 )
 
 
-@functools.cache
-def record_schema() -> dict[str, Any]:
-    """Return the JSON Schema (draft 2020-12) of one corpus record."""
-    text = {"type": "string", "minLength": 1}
-    subtype_rules = [
+def subtype_rules(*, null_allowed: bool) -> list[dict[str, Any]]:
+    """JSON Schema if/then rules tying each label to its subtypes.
+
+    ``null_allowed`` also admits a null subtype for labels that have subtypes
+    (the real split's annotators may leave the subtype open).
+    """
+    return [
         {
             "if": {"properties": {"label": {"const": label}}},
             "then": {
                 "properties": {
-                    "subtype": {"enum": list(subtypes)} if subtypes else {"type": "null"}
+                    "subtype": (
+                        {"enum": [*subtypes, None] if null_allowed else list(subtypes)}
+                        if subtypes
+                        else {"type": "null"}
+                    )
                 }
             },
         }
         for label, subtypes in SUBTYPES.items()
     ]
+
+
+@functools.cache
+def record_schema() -> dict[str, Any]:
+    """Return the JSON Schema (draft 2020-12) of one corpus record."""
+    text = {"type": "string", "minLength": 1}
+    rules = subtype_rules(null_allowed=False)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://denialbench.org/schemas/record-1.json",
@@ -130,7 +143,7 @@ def record_schema() -> dict[str, Any]:
             "source_url": {"type": ["string", "null"], "format": "uri"},
             "source": {"type": ["string", "null"]},
         },
-        "allOf": subtype_rules,
+        "allOf": rules,
     }
 
 
