@@ -10,6 +10,7 @@ from denialbench.corpus._io import iter_jsonl, sha256_file, write_jsonl
 from denialbench.corpus._lexicon import CUE_WORDS, NEGATION_WORDS, find_cues, has_cue
 from denialbench.corpus._loading import (
     CONFIGS,
+    RELEASES,
     checksums,
     data_dir,
     features,
@@ -33,6 +34,7 @@ from denialbench.corpus._schema import (
     record_schema,
 )
 from denialbench.corpus._stats import stats, stats_markdown
+from denialbench.corpus._stories import new_id, story_problems
 from denialbench.corpus._text import named_tokens
 from denialbench.corpus._version import CORPUS_VERSION
 
@@ -45,6 +47,7 @@ __all__ = [
     "NEGATION_WORDS",
     "QUOTAS",
     "REAL_SPLITS",
+    "RELEASES",
     "SEED_ITEM_ID",
     "SPLITS",
     "STYLES",
@@ -61,6 +64,7 @@ __all__ = [
     "iter_jsonl",
     "load",
     "named_tokens",
+    "new_id",
     "read_records",
     "real_features",
     "real_record_schema",
@@ -71,6 +75,7 @@ __all__ = [
     "split_sha256",
     "stats",
     "stats_markdown",
+    "story_problems",
     "validate",
     "write_jsonl",
 ]

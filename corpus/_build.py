@@ -1,18 +1,20 @@
-"""`corpus build`: from the writers' source files to the versioned split files.
+"""`corpus build`: from the story sources to the versioned split files.
 
-The pipeline is deterministic: the same sources, adjudication file and seed
-give byte-identical split files. Steps:
+The pipeline is deterministic: the same sources, blind labels and seed give
+byte-identical split files. Steps:
 
-1. read ``sources/*.jsonl`` (one file per domain, as written) and the real
-   seed item;
-2. apply the adjudicated label fixes of the agreement study;
-3. give ids (``<group>-<nn>``) and the computed tags;
-4. join groups whose claims or responses are near-duplicates into one unit,
+1. read ``sources/stories/*.jsonl`` (one story per line, see ``_stories``) and expand
+   every story into its items, whose opaque ids come from the sources; add
+   the real seed item;
+2. join stories whose claims or responses are near-duplicates into one unit,
    so that no near-duplicate can straddle two splits;
-5. keep every group's split from ``sources/splits.json`` (a released group
-   never moves, so results and the agreement sample stay comparable), and
-   assign new units greedily, balancing domain x label cells;
-6. write the split files, checksums.json and splits.json atomically.
+3. keep every story's split from ``sources/splits.json`` (a released story
+   never moves, so results stay comparable), and assign new units greedily,
+   balancing domain x label cells;
+4. apply the blind labels of the evaluation items (``_blind_labels``): label
+   counts, ambiguity, adjudicated gold; then the computed tags;
+5. write the split files, rows in a fixed shuffled order, with
+   checksums.json and splits.json, atomically.
 """
 
 from __future__ import annotations
@@ -24,98 +26,51 @@ from pathlib import Path
 from typing import Any
 
 from denialbench._errors import InputError
-from denialbench.corpus._io import atomic_write_text, iter_jsonl, sha256_file, write_jsonl
+from denialbench.corpus._blind_labels import annotator_agreement, apply_blind_labels
+from denialbench.corpus._io import atomic_write_text, sha256_file, write_jsonl
 from denialbench.corpus._measures import computed_tags
 from denialbench.corpus._quotas import QUOTAS
 from denialbench.corpus._schema import COMPUTED_TAGS, SPLITS, check_record
+from denialbench.corpus._stories import SEED_ITEM, expand_story, read_stories
 from denialbench.corpus._text import char_ngram_jaccard_pairs
 from denialbench.corpus._version import CORPUS_VERSION
 
 __all__ = ["SEED_ITEM", "SPLIT_TARGETS", "build"]
 
-SPLIT_TARGETS = {"train": 0.59, "validation": 0.11, "test": 0.30}
-
-#: The one real item: TRT World, 2024-11-11, quoted with its source.
-SEED_ITEM: dict[str, Any] = {
-    "group": "seed-trt-2024-11-11",
-    "claim": (
-        "The Washington Post reported, citing anonymous sources, that Vladimir Putin and "
-        "Donald Trump held a phone conversation in which Trump told the Russian president "
-        "not to escalate the war in Ukraine."
-    ),
-    "claim_source": "The Washington Post",
-    "response": "There was no conversation. This is completely untrue, it is pure fiction.",
-    "speaker": "Kremlin spokesman Dmitry Peskov",
-    "label": "deny",
-    "subtype": "explicit",
-    "tags": [],
-    "domain": "international",
-    "style": "press_conference",
-    "source": (
-        "TRT World, 'Russia denies Putin-Trump call took place, dubs it \"pure fiction\"', "
-        "2024-11-11 (quoted verbatim; the only item not written by the project)"
-    ),
-}
+#: Shares of the items per split: test and validation are large enough for
+#: the quotas (>= 3,000 and >= 800 items) with room for the ambiguous slice.
+SPLIT_TARGETS = {"train": 0.605, "validation": 0.09, "test": 0.305}
 
 # Tags implied by a subtype, kept in step so slices by tag are complete.
 _SUBTYPE_TAGS = {"partial": "partial", "counter_claim": "counter_claim", "hedge": "hedge"}
 
 
-def _read_sources(root: Path) -> list[dict[str, Any]]:
-    files = sorted((root / "sources").glob("*.jsonl"))
-    if not files:
+def _read_items(root: Path) -> list[dict[str, Any]]:
+    records = [dict(SEED_ITEM, source_url=None)]
+    for story in read_stories(root / "sources" / "stories"):
+        records.extend(expand_story(story))
+    seen: Counter[str] = Counter(r["id"] for r in records)
+    repeated = sorted(i for i, k in seen.items() if k > 1)
+    if repeated:
         raise InputError(
-            f"{root / 'sources'}: no source files; `corpus build` runs from a checkout"
+            f"{root / 'sources' / 'stories'}: id {repeated[0]!r} is used by "
+            f"{seen[repeated[0]]} pairs; give each pair its own id"
         )
-    rows = [dict(SEED_ITEM, _where="seed")]
-    for path in files:
-        for number, obj in iter_jsonl(path):
-            obj["_where"] = f"{path}:{number}"
-            rows.append(obj)
-    return rows
-
-
-def _read_adjudication(root: Path) -> dict[str, dict[str, Any]]:
-    path = root / "agreement" / "adjudication.jsonl"
-    if not path.exists():
-        return {}
-    fixes = {}
-    for _, row in iter_jsonl(path):
-        if row.get("gold_was_wrong"):
-            fixes[row["id"]] = row
-    return fixes
-
-
-def _finish_records(rows) -> list[dict[str, Any]]:
-    per_group: Counter[str] = Counter()
-    records = []
-    for row in rows:
-        where = row.pop("_where")
-        group = row["group"]
-        per_group[group] += 1
-        rid = group if group == SEED_ITEM["group"] else f"{group}-{per_group[group]:02d}"
-        record = {"id": rid, **row, "split": "train", "_where": where}
-        record.setdefault("source_url", None)
-        record.setdefault("source", None)
-        records.append(record)
+    for record in records:
+        record["split"] = "train"
     return records
 
 
-def _apply_fixes_and_tags(records, fixes) -> None:
-    """Adjudicated labels, then the derived tags; every record is schema-checked."""
+def _finish_tags(records: list[dict[str, Any]]) -> None:
+    """The subtype and computed tags; every record is schema-checked."""
     for record in records:
-        where = record.pop("_where")
-        fix = fixes.get(record["id"])
-        if fix is not None:
-            record["label"], record["subtype"] = fix["final_label"], fix["final_subtype"]
-        tags = set(record.get("tags") or []) - COMPUTED_TAGS
-        if fix is not None:  # the writer's subtype tags described the old subtype
-            tags -= set(_SUBTYPE_TAGS.values())
+        tags = set(record.get("tags") or []) - COMPUTED_TAGS - set(_SUBTYPE_TAGS.values())
+        tags |= set(record.get("tags") or []) & set(_SUBTYPE_TAGS.values())
         if record["subtype"] in _SUBTYPE_TAGS and record["label"] in ("deny", "evade"):
             tags.add(_SUBTYPE_TAGS[record["subtype"]])
         tags |= computed_tags(record)
         record["tags"] = sorted(tags)
-        check_record(record, where)
+        check_record(record, f"item {record['id']} (story {record['group']})")
 
 
 def _units(records) -> list[list[str]]:
@@ -192,13 +147,14 @@ def _assign_splits(records, seed: int, frozen: dict[str, str]) -> None:
 def build(root: Path | str, *, seed: int = 13, allow_same_version: bool = False) -> dict[str, Any]:
     """Build ``root/data`` from ``root/sources``; returns counts and checksums."""
     root = Path(root)
-    records = _finish_records(_read_sources(root))
+    records = _read_items(root)
     frozen_path = root / "sources" / "splits.json"
     frozen = json.loads(frozen_path.read_text("utf-8")) if frozen_path.exists() else {}
-    # Splits are assigned on the labels as written, so an adjudicated fix never
-    # moves an item (or the agreement sample) to another split.
+    # Splits are assigned on the labels as written, so an adjudicated label
+    # never moves an item to another split.
     _assign_splits(records, seed, frozen)
-    _apply_fixes_and_tags(records, _read_adjudication(root))
+    blind = apply_blind_labels(records, root / "sources")
+    _finish_tags(records)
     data = root / "data"
     checks_path = data / "checksums.json"
     old = json.loads(checks_path.read_text("utf-8")) if checks_path.exists() else None
@@ -207,6 +163,8 @@ def build(root: Path | str, *, seed: int = 13, allow_same_version: bool = False)
     new_hashes = {}
     for split in SPLITS:
         rows = sorted((r for r in records if r["split"] == split), key=lambda r: r["id"])
+        # a fixed shuffle: no order (story, label, writer) survives into the file
+        random.Random(f"{seed}-{split}").shuffle(rows)
         write_jsonl(tmp_dir / f"{split}.jsonl", rows)
         new_hashes[split] = sha256_file(tmp_dir / f"{split}.jsonl")
     if (
@@ -229,8 +187,15 @@ def build(root: Path | str, *, seed: int = 13, allow_same_version: bool = False)
     atomic_write_text(checks_path, json.dumps(checksums, indent=2) + "\n")
     assignment = {r["group"]: r["split"] for r in sorted(records, key=lambda r: r["group"])}
     atomic_write_text(frozen_path, json.dumps(assignment, indent=0, sort_keys=True) + "\n")
+    if any(r["annotations"] for r in records):
+        agreement = annotator_agreement(records, root / "sources")
+        (root / "agreement").mkdir(exist_ok=True)
+        atomic_write_text(
+            root / "agreement" / "blind_labels.json", json.dumps(agreement, indent=2) + "\n"
+        )
     counts = Counter((r["split"], r["label"]) for r in records)
     return {
         "checksums": checksums,
+        "blind_labels": blind,
         "counts": {f"{s}/{lab}": k for (s, lab), k in sorted(counts.items())},
     }

@@ -1,4 +1,5 @@
-"""`corpus validate`: schema, leakage, duplicates, version and quotas.
+"""`corpus validate`: schema, leakage, duplicates, version, quotas, blind
+labels, writing rules and the recorded shortcut probes.
 
 Schema errors stop the check at once (the rest cannot be measured on broken
 rows); every other check runs to the end so one run lists every problem.
@@ -11,18 +12,21 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from denialbench._errors import CorpusCheckFailed
+from denialbench.corpus._blind_labels import BLIND_SPLITS
 from denialbench.corpus._io import sha256_file
 from denialbench.corpus._loading import data_dir, read_split_files
 from denialbench.corpus._measures import computed_tags, headline_measures, label_shares
 from denialbench.corpus._quotas import QUOTAS
 from denialbench.corpus._schema import COMPUTED_TAGS, LABELS, SPLITS, SUBTYPES
+from denialbench.corpus._stories import SEED_ITEM
 from denialbench.corpus._text import char_ngram_jaccard_pairs
 from denialbench.corpus._version import CORPUS_VERSION
+from denialbench.corpus._writing_checks import writing_measures, writing_problems
 
 __all__ = ["SEED_ITEM_ID", "validate"]
 
 #: The one real item, from the TRT World report of 2024-11-11.
-SEED_ITEM_ID = "seed-trt-2024-11-11"
+SEED_ITEM_ID = SEED_ITEM["id"]
 
 
 def _check_ids_and_tags(records, problems):
@@ -108,6 +112,46 @@ def _check_quotas(by_split, records, measures, problems):
             problems.append(f"{what}: {measures[measure]:.1%}; needs >= {q[quota]:.0%}")
 
 
+def _check_blind_labels(by_split, problems):
+    need = int(QUOTAS["min_blind_labels"])
+    short = [
+        r["id"]
+        for split in BLIND_SPLITS
+        for r in by_split[split]
+        if sum((r.get("annotations") or {}).values()) < need
+    ]
+    if short:
+        problems.append(
+            f"{len(short)} validation/test item(s) have fewer than {need} blind labels, e.g. "
+            f"{', '.join(short[:5])}; add annotations in sources/annotations and rebuild"
+        )
+
+
+def _check_probes(directory, problems):
+    """The probes' figures of the last build must be current and within their limits."""
+    from denialbench.corpus._probes import probes_record
+
+    record = probes_record(directory.parent)
+    where = directory.parent / "probes.json"
+    if record is None:
+        # a corpus folder of one's own may have no probes yet; the bundled one must
+        if directory.resolve() == data_dir().resolve():
+            problems.append(f"{where} is missing; `denialbench corpus build` runs the probes")
+        return
+    for split, sha in record["data_sha256"].items():
+        if sha256_file(directory / f"{split}.jsonl") != sha:
+            problems.append(
+                f"{where} was measured on another {split}.jsonl; rerun `denialbench corpus build`"
+            )
+            return
+    for row in record["probes"]:
+        if row["passed"] is False:
+            problems.append(
+                f"probe {row['name']} scores macro-F1 {row['macro_f1']:.3f} on test; its limit "
+                f"is {row['limit']} (`denialbench corpus probes`)"
+            )
+
+
 def _check_version(directory, problems):
     path = directory / "checksums.json"
     try:
@@ -148,6 +192,11 @@ def validate(directory: Path | str | None = None, *, raise_on_error: bool = True
     _check_leakage(by_split, problems)
     _check_quotas(by_split, records, measures, problems)
     _check_version(directory, problems)
+    _check_blind_labels(by_split, problems)
+    writing = writing_measures(records, directory)
+    measures["unrelated_overlap"] = writing["unrelated_overlap"]["figure"]
+    problems += writing_problems(writing)
+    _check_probes(directory, problems)
     if not any(r["id"] == SEED_ITEM_ID and r.get("source") for r in records):
         problems.append(f"the real seed item {SEED_ITEM_ID!r} with its source is missing")
     report = {"measures": measures, "problems": problems}

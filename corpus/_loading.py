@@ -15,6 +15,7 @@ from denialbench._errors import InputError
 from denialbench.corpus._io import iter_jsonl, sha256_file
 from denialbench.corpus._real_schema import REAL_SPLITS, check_real_record
 from denialbench.corpus._schema import LABELS, SPLITS, check_record
+from denialbench.corpus._version import CORPUS_VERSION
 
 if TYPE_CHECKING:
     import datasets
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CONFIGS",
+    "RELEASES",
     "checksums",
     "data_dir",
     "features",
@@ -40,24 +42,53 @@ def data_dir() -> Path:
     return Path(str(resources.files("denialbench.corpus") / "data"))
 
 
-#: The configs of the dataset card: the synthetic corpus and DenialBench-Real.
-CONFIGS: dict[str, tuple[str, ...]] = {"default": SPLITS, "real": REAL_SPLITS}
+#: The configs of the dataset card: the synthetic corpus, DenialBench-Real,
+#: and the synthetic corpus of the 1.x releases, kept so old results reproduce.
+CONFIGS: dict[str, tuple[str, ...]] = {
+    "default": SPLITS,
+    "real": REAL_SPLITS,
+    "v1.0.0": SPLITS,
+}
+
+#: Every corpus version the package can load: the folder (under data/) that
+#: holds each of its configs. A 1.x synthetic split is the archived file, so a
+#: result scored on 1.0.0 or 1.1.0 can be re-scored on the very same bytes.
+RELEASES: dict[str, dict[str, str]] = {
+    CORPUS_VERSION: {"default": "", "real": ""},
+    "1.1.0": {"default": "v1.0.0", "real": ""},
+    "1.0.0": {"default": "v1.0.0"},
+}
 
 
-def split_path(split: str) -> Path:
+def _folder(split: str, version: str | None) -> Path:
+    version = version or CORPUS_VERSION
+    if version not in RELEASES:
+        raise InputError(f"unknown corpus version {version!r}; choose one of {', '.join(RELEASES)}")
+    config = "real" if split in REAL_SPLITS else "default"
+    if config not in RELEASES[version]:
+        raise InputError(
+            f"corpus {version} has no {split!r} split (DenialBench-Real arrived in 1.1.0); "
+            f"load it from a later version"
+        )
+    return data_dir() / RELEASES[version][config]
+
+
+def split_path(split: str, version: str | None = None) -> Path:
+    """The bundled file of ``split`` in corpus ``version`` (default: the current one)."""
     if split not in SPLITS and split not in REAL_SPLITS:
         known = ", ".join(SPLITS + REAL_SPLITS)
         raise InputError(f"unknown split {split!r}; choose one of {known}")
-    return data_dir() / f"{split}.jsonl"
+    return _folder(split, version) / f"{split}.jsonl"
 
 
-def _checksums_file(split: str) -> Path:
-    return data_dir() / ("real_checksums.json" if split in REAL_SPLITS else "checksums.json")
+def _checksums_file(split: str, version: str | None = None) -> Path:
+    name = "real_checksums.json" if split in REAL_SPLITS else "checksums.json"
+    return _folder(split, version) / name
 
 
-def split_sha256(split: str) -> str:
+def split_sha256(split: str, version: str | None = None) -> str:
     """SHA-256 of the bundled split file: what a result was scored on."""
-    return sha256_file(split_path(split))
+    return sha256_file(split_path(split, version))
 
 
 def checksums() -> dict[str, Any]:
@@ -99,17 +130,17 @@ def read_split_files(directory: Path) -> dict[str, list[dict[str, Any]]]:
     return {s: read_records(directory / f"{s}.jsonl", split=s) for s in SPLITS}
 
 
-def read_bundled_split(split: str) -> list[dict[str, Any]]:
+def read_bundled_split(split: str, version: str | None = None) -> list[dict[str, Any]]:
     """Records of a bundled split; the schema check is skipped when the file's
     SHA-256 is the one recorded by `corpus build`, whose output `corpus
     validate` checks in CI (it saves a fifth of `evaluate`'s start-up)."""
-    path = split_path(split)
+    path = split_path(split, version)
     if split in REAL_SPLITS and not path.exists():
         raise InputError(
             f"{path}: missing; DenialBench-Real is built with `denialbench corpus real build`"
         )
     try:
-        recorded = json.loads(_checksums_file(split).read_text(encoding="utf-8"))
+        recorded = json.loads(_checksums_file(split, version).read_text(encoding="utf-8"))
         verified = recorded.get("sha256", {}).get(split) == sha256_file(path)
     except (FileNotFoundError, ValueError):
         verified = False
@@ -137,6 +168,10 @@ def features() -> datasets.Features:
             "split": string,
             "source_url": string,
             "source": string,
+            # 2.0.0 on: three blind labels per evaluation item (None in train
+            # and in 1.x), and whether they reached no two-thirds majority
+            "annotations": {name: datasets.Value("int32") for name in LABELS},
+            "ambiguous": datasets.Value("bool"),
         }
     )
 
@@ -179,9 +214,11 @@ def _frame(records: list[dict[str, Any]], real: bool = False) -> pd.DataFrame:
     if real:
         return pd.DataFrame.from_records(records, columns=list(real_features()))
     frame = pd.DataFrame.from_records(records)
-    for optional in ("source_url", "source"):
+    for optional in ("source_url", "source", "annotations"):
         if optional not in frame:
             frame[optional] = None
+    if "ambiguous" not in frame:
+        frame["ambiguous"] = False
     return frame[list(features())]
 
 
@@ -190,6 +227,7 @@ def load(
     as_pandas: bool = False,
     splits: tuple[str, ...] | None = None,
     config: str = "default",
+    version: str | None = None,
 ) -> datasets.DatasetDict | dict[str, pd.DataFrame]:
     """Load the bundled corpus.
 
@@ -200,11 +238,18 @@ def load(
         ``datasets.DatasetDict`` (ClassLabel labels).
     splits : tuple of str, optional
         Which splits to load (default: every split of ``config``).
-    config : {"default", "real"}
+    config : {"default", "real", "v1.0.0"}
         ``"default"``: the synthetic corpus (train, validation, test);
         ``"real"``: DenialBench-Real, exchanges from White House press
         briefings (real_train, real_validation, real_test), with its own
-        fields (speaker, briefing, question, annotator counts).
+        fields (speaker, briefing, question, annotator counts);
+        ``"v1.0.0"``: the synthetic corpus of the 1.x releases, the same as
+        ``config="default", version="1.0.0"``.
+    version : str, optional
+        The corpus version to load (default: the current one,
+        ``CORPUS_VERSION``); ``RELEASES`` lists them. ``"1.0.0"`` and
+        ``"1.1.0"`` give the 1.x synthetic splits, byte for byte, so results
+        reported on them can be reproduced.
 
     Examples
     --------
@@ -212,13 +257,19 @@ def load(
     >>> ds = load()
     >>> ds["test"].features["label"].names
     ['deny', 'confirm', 'evade', 'unrelated']
+    >>> old = load(version="1.0.0", as_pandas=True)
     """
     if config not in CONFIGS:
         raise InputError(f"unknown config {config!r}; choose one of {', '.join(CONFIGS)}")
+    if config == "v1.0.0":
+        if version not in (None, "1.0.0", "1.1.0"):
+            raise InputError(f"config 'v1.0.0' holds corpus 1.0.0, not {version!r}")
+        config, version = "default", "1.0.0"
     if splits is None:
         splits = CONFIGS[config]
     frames = {
-        split: _frame(read_bundled_split(split), real=split in REAL_SPLITS) for split in splits
+        split: _frame(read_bundled_split(split, version), real=split in REAL_SPLITS)
+        for split in splits
     }
     if as_pandas:
         return frames

@@ -1,4 +1,4 @@
-"""The corpus quotas of v1, each a named, documented threshold.
+"""The corpus quotas (2.0.0), each a named, documented threshold.
 
 `corpus validate` checks every one of them; `corpus stats` reports the
 measured values next to them.
@@ -9,9 +9,11 @@ from __future__ import annotations
 __all__ = ["QUOTAS"]
 
 QUOTAS: dict[str, float] = {
-    "min_items": 4000,
-    "min_test": 1200,
-    "min_validation": 400,
+    "min_items": 10000,
+    "min_test": 3000,
+    "min_validation": 800,
+    # blind annotator labels per validation and test item
+    "min_blind_labels": 3,
     # label share bounds, in every split
     "deny_min": 0.35,
     "deny_max": 0.45,
@@ -28,8 +30,8 @@ QUOTAS: dict[str, float] = {
     # cue quotas, over the denial-cue lexicon
     "min_deny_no_cue_share": 0.35,
     "min_nondeny_cue_share": 0.25,
-    # share of items in a contrast pair
-    "min_contrast_share": 0.30,
+    # share of items in a contrast pair (claim side or response side)
+    "min_contrast_share": 0.70,
     # share of unrelated items that name an entity or the speaker of the claim
     "min_unrelated_shared_entity": 0.70,
     # near-duplicate threshold (character 5-gram Jaccard) across splits

@@ -142,6 +142,21 @@ def record_schema() -> dict[str, Any]:
             "split": {"enum": list(SPLITS)},
             "source_url": {"type": ["string", "null"], "format": "uri"},
             "source": {"type": ["string", "null"]},
+            # 2.0.0 on (absent in 1.x files): the blind annotators' label
+            # counts of an evaluation item (null in train), and whether no
+            # label won two thirds of them (kept out of the headline score)
+            "annotations": {
+                "oneOf": [
+                    {"type": "null"},
+                    {
+                        "type": "object",
+                        "required": list(LABELS),
+                        "additionalProperties": False,
+                        "properties": {k: {"type": "integer", "minimum": 0} for k in LABELS},
+                    },
+                ]
+            },
+            "ambiguous": {"type": "boolean"},
         },
         "allOf": rules,
     }

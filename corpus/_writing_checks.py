@@ -8,7 +8,7 @@
 - **unrelated overlap**: how many unrelated items word overlap alone finds
   (shared with :mod:`denialbench.corpus._probes`).
 
-Not part of `corpus validate` yet: today's corpus fails them (issue 11).
+`corpus validate` fails on any of them (since corpus 2.0.0).
 """
 
 from __future__ import annotations
@@ -21,7 +21,14 @@ from typing import Any
 
 from denialbench.corpus._text import _NOT_NAMES
 
-__all__ = ["claim_frames", "name_reuse", "text_frame", "writing_checks"]
+__all__ = [
+    "claim_frames",
+    "name_reuse",
+    "text_frame",
+    "writing_checks",
+    "writing_measures",
+    "writing_problems",
+]
 
 #: Most common claim frame: the largest share of distinct claims it may cover.
 CLAIM_FRAME_LIMIT = 0.08
@@ -125,6 +132,11 @@ def _names(text: str, common: set[str]) -> set[str]:
     found = set()
     for match in _SPAN.finditer(text):
         words = [_POSSESSIVE.sub("", w) for w in match.group().split()]
+        before = text[: match.start()].rstrip(" \"'“‘(")
+        if len(words) == 1 and (not before or before[-1] in ".!?:"):
+            # one capitalised word opening a sentence ("Whether", "Closing?") is
+            # no evidence of a name; a name shows itself mid-sentence elsewhere
+            continue
         # a span of ordinary words ("Prime Minister", "The Court") names no invented entity
         if any(_is_name(w, common) for w in words if w.lower() not in _CONNECTORS):
             while words and not _is_name(words[0], common):
@@ -152,6 +164,29 @@ def name_reuse(records: list[dict[str, Any]], common: set[str]) -> dict[str, Any
     }
 
 
+def writing_measures(records: list[dict[str, Any]], directory: Path | None) -> dict[str, Any]:
+    """The frame, name and unrelated-overlap checks of ``records`` (every split).
+
+    ``directory`` is where the train and test files of ``records`` live (None:
+    the bundled ones), for the overlap probe.
+    """
+    from denialbench.corpus._probes import read_train_test, unrelated_overlap
+
+    common = _common_words(r[f] for r in records for f in ("claim", "response", "speaker"))
+    claims = claim_frames([r["claim"] for r in records], common, CLAIM_FRAME_LIMIT)
+    responses = claim_frames([r["response"] for r in records], common, RESPONSE_FRAME_LIMIT)
+    names = name_reuse(records, common)
+    overlap = unrelated_overlap(*read_train_test(directory))
+    passed = claims["passed"] and responses["passed"] and names["passed"] and overlap["passed"]
+    return {
+        "claim_frames": claims,
+        "response_frames": responses,
+        "names": names,
+        "unrelated_overlap": overlap,
+        "passed": passed,
+    }
+
+
 def writing_checks(directory: Path | str | None = None) -> dict[str, Any]:
     """Run the frame, name and unrelated-overlap checks over every split.
 
@@ -159,28 +194,42 @@ def writing_checks(directory: Path | str | None = None) -> dict[str, Any]:
     "unrelated_overlap", "passed", "tables"}``.
     """
     from denialbench.corpus._loading import read_bundled_split, read_records
-    from denialbench.corpus._probes import read_train_test, unrelated_overlap
     from denialbench.corpus._schema import SPLITS
 
     if directory is None:
         records = [r for s in SPLITS for r in read_bundled_split(s)]
     else:
         records = [r for s in SPLITS for r in read_records(Path(directory) / f"{s}.jsonl", split=s)]
-    common = _common_words(r[f] for r in records for f in ("claim", "response", "speaker"))
-    claims = claim_frames([r["claim"] for r in records], common, CLAIM_FRAME_LIMIT)
-    responses = claim_frames([r["response"] for r in records], common, RESPONSE_FRAME_LIMIT)
-    names = name_reuse(records, common)
-    overlap = unrelated_overlap(*read_train_test(directory))
-    passed = claims["passed"] and responses["passed"] and names["passed"] and overlap["passed"]
-    result = {
-        "claim_frames": claims,
-        "response_frames": responses,
-        "names": names,
-        "unrelated_overlap": overlap,
-        "passed": passed,
-    }
+    result = writing_measures(records, Path(directory) if directory is not None else None)
     result["tables"] = _tables(result)
     return result
+
+
+def writing_problems(result: dict[str, Any]) -> list[str]:
+    """The failed writing checks of :func:`writing_measures`, as `validate` problems."""
+    problems = []
+    for what in ("claim", "response"):
+        frames = result[f"{what}_frames"]
+        if not frames["passed"]:
+            top = frames["top"][0]
+            problems.append(
+                f"{what} frame {top['frame']!r} opens {top['share']:.1%} of distinct {what}s; "
+                f"at most {frames['limit']:.0%} may share one (`corpus writing` lists them)"
+            )
+    names = result["names"]
+    if not names["passed"]:
+        worst = ", ".join(f"{w['name']} ({w['stories']})" for w in names["worst"][:5])
+        problems.append(
+            f"{names['reused']} invented name(s) appear in more than one story, e.g. {worst}; "
+            "rename them so each story has its own"
+        )
+    overlap = result["unrelated_overlap"]
+    if not overlap["passed"]:
+        problems.append(
+            f"word overlap alone finds {overlap['figure']:.1%} of the unrelated test items; "
+            f"keep it under {overlap['limit']:.0%} with harder unrelated responses"
+        )
+    return problems
 
 
 def _verdict(passed: bool) -> str:

@@ -280,6 +280,13 @@ def _from_records(records: list[dict[str, Any]], source: dict[str, Any]) -> Eval
         data.slices[name] = _categorical(spec.from_records(records))
     data.tags = _tag_matrix((r["tags"] for r in records), n)
     data.group = _categorical([r["group"] for r in records]).codes
+    if any(r.get("ambiguous") for r in records):
+        # 2.0.0 on: items whose blind labels reached no two-thirds majority
+        # are scored apart, in their own slice, and left out of the headline
+        data.headline = np.fromiter((not r["ambiguous"] for r in records), dtype=bool, count=n)
+        data.slices["ambiguous"] = _categorical(
+            ["ambiguous" if r["ambiguous"] else "clear" for r in records]
+        )
     return data
 
 

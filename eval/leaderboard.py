@@ -378,6 +378,35 @@ def _table(rows: list[_Row]) -> list[str]:
     return lines
 
 
+def _reference_row() -> list[str]:
+    """The model annotators' agreement with gold, under the current table.
+
+    Not a submission: the blind annotators of the corpus (language-model
+    instances) scored like a model, so a reader can see how far the best
+    model is from careful readers who never saw the gold labels.
+    """
+    from denialbench.corpus._blind_labels import annotator_reference, bundled_agreement
+
+    agreement = bundled_agreement()
+    reference = annotator_reference(agreement) if agreement else None
+    if reference is None:
+        return []
+    return [
+        f"| ref | *Model annotators (reference, not a submission): "
+        f"{reference['annotators']} blind language-model annotator instances, "
+        f"3 labels per test item* | {reference['mean_macro_f1']:.3f} (mean; range "
+        f"{reference['min_macro_f1']:.3f}-{reference['max_macro_f1']:.3f}) | - | - | - | - | "
+        f"- | corpus build | - |",
+        "",
+        f"The reference row is each annotator's macro-F1 against gold on the test items it "
+        f"labelled (Fleiss' kappa {reference['fleiss_kappa']:.3f} over "
+        f"{reference['items']} test items). A model near it reads the items as well as "
+        "the annotators do; the gap between the best model and the row is the headroom "
+        "left for understanding. The row leans high: gold is the writer's label confirmed "
+        "by these same annotators' majority, so each annotator helped set the answer key.",
+    ]
+
+
 def render(board_dir: Path | str = "leaderboard") -> str:
     """The LEADERBOARD.md text for the stored entries."""
     from denialbench.corpus._version import CORPUS_VERSION
@@ -416,6 +445,8 @@ def render(board_dir: Path | str = "leaderboard") -> str:
             "",
         ]
         out += _table(rows)
+        if version == CORPUS_VERSION:
+            out += _reference_row()
         out.append("")
     if not by_version:
         out += ["No entries yet.", ""]

@@ -292,11 +292,24 @@ def corpus_build(
             help="Rewrite changed data under the same version (unreleased data only).",
         ),
     ] = False,
+    skip_probes: Annotated[
+        bool,
+        typer.Option(
+            "--skip-probes", help="Leave corpus/probes.json as it is (quick rebuilds only)."
+        ),
+    ] = False,
 ) -> None:
-    """Rebuild corpus/data from corpus/sources (maintainers, from a checkout)."""
+    """Rebuild corpus/data from corpus/sources, then run the shortcut probes.
+
+    Maintainers, from a checkout. The probes' figures go to corpus/probes.json,
+    which the dataset card shows and `corpus validate` checks against the data.
+    """
     from denialbench.corpus._build import build
+    from denialbench.corpus._probes import write_probes
 
     result = build(corpus_dir, seed=seed, allow_same_version=allow_same_version)
+    if not skip_probes:
+        result["probes_passed"] = write_probes(corpus_dir)["passed"]
     _print_json(result)
 
 

@@ -91,30 +91,111 @@ def registry_table(root: Path) -> str:
 
 
 def probes_text(root: Path) -> str:
-    by_name = {e["submission"]["name"]: e["result"] for e in _baseline_entries(root)}
-    pair = {n: r for n, r in by_name.items() if n.startswith("pair_")}
-    if "response_only" not in by_name or "cue_rules" not in by_name or not pair:
-        return "The probes need the response_only, cue_rules and pair_* baseline entries.\n"
+    """The shortcut probes as `corpus build` recorded them in corpus/probes.json."""
+    from denialbench.corpus._probes import probes_record
 
-    def f1(r):
-        return r["metrics"]["macro_f1_score"]["value"]
-
-    best_name = max(pair, key=lambda n: f1(pair[n]))
-    best = f1(pair[best_name])
-    gap = best - f1(by_name["response_only"])
-    cue = f1(by_name["cue_rules"])
-    verdict_gap = "passes" if gap >= 0.10 else "FAILS (the response alone gives too much away)"
-    verdict_cue = "passes" if cue < 0.55 else "FAILS (keywords suffice)"
-    return (
-        f"| probe | value | threshold | verdict |\n|---|---:|---|---|\n"
-        f"| best pair model ({best_name}) minus response_only, macro-F1 | {gap:+.3f} | "
-        f">= +0.100 | {verdict_gap} |\n"
-        f"| cue_rules macro-F1 | {cue:.3f} | < 0.550 | {verdict_cue} |\n"
-        f"| claim_only macro-F1 (should sit near the floor) | "
-        f"{f1(by_name['claim_only']) if 'claim_only' in by_name else float('nan'):.3f} | - | - |\n"
-        f"| majority macro-F1 (the floor) | "
-        f"{f1(by_name['majority']) if 'majority' in by_name else float('nan'):.3f} | - | - |\n"
+    record = probes_record(root / "corpus")
+    if record is None:
+        return "The probes have not been run yet (`denialbench corpus build`).\n"
+    lines = [
+        "| probe | what it sees | macro-F1 on test | limit | verdict |",
+        "|---|---|---:|---|---|",
+    ]
+    for row in record["probes"]:
+        verdict = {None: "-", True: "pass", False: "FAIL"}[row["passed"]]
+        lines.append(
+            f"| {row['name']} | {row['description']} | {row['macro_f1']:.3f} | "
+            f"{row['limit'] or '-'} | {verdict} |"
+        )
+    overlap = record["unrelated_overlap"]
+    lines.append(
+        f"| unrelated_overlap | unrelated test items found by claim-response word overlap "
+        f"alone ({overlap['found']}/{overlap['unrelated_test_items']}; recall) | "
+        f"{overlap['figure']:.3f} | < {overlap['limit']:.2f} | "
+        f"{'pass' if overlap['passed'] else 'FAIL'} |"
     )
+    return "\n".join(lines) + "\n"
+
+
+def blind_labels_text(root: Path) -> str:
+    """Agreement of the three blind labels per evaluation item (agreement/blind_labels.json)."""
+    path = root / "corpus" / "agreement" / "blind_labels.json"
+    if not path.exists():
+        return "The evaluation items have not been annotated yet.\n"
+    agreement = json.loads(path.read_text("utf-8"))
+    from denialbench.corpus._blind_labels import annotator_reference
+
+    lines = [
+        "| split | items | ambiguous (left out of the headline) | Fleiss' kappa | "
+        "annotator instances | annotators' macro-F1 vs gold: mean (min-max) |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for split, figures in agreement["splits"].items():
+        ref = annotator_reference(agreement, split)
+        kappa = figures["fleiss_kappa"]
+        lines.append(
+            f"| {split} | {figures['items']} | {figures['ambiguous']} | "
+            f"{'-' if kappa is None else f'{kappa:.3f}'} | {ref['annotators'] if ref else 0} | "
+            + (
+                f"{ref['mean_macro_f1']:.3f} ({ref['min_macro_f1']:.3f}-{ref['max_macro_f1']:.3f})"
+                if ref
+                else "-"
+            )
+            + " |"
+        )
+    lines += [
+        "",
+        "| annotator | split | items | macro-F1 vs gold | accuracy |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for entry in agreement["annotators"]:
+        for split in ("validation", "test"):
+            if split in entry:
+                cell = entry[split]
+                lines.append(
+                    f"| {entry['annotator']} | {split} | {cell['items']} | "
+                    f"{cell['macro_f1']:.3f} | {cell['accuracy']:.1%} |"
+                )
+    return "\n".join(lines) + "\n"
+
+
+def v1_recheck_text(root: Path) -> str:
+    """The blind re-labelling of the four 1.0.0 groups an outside review flagged."""
+    from collections import Counter
+
+    from denialbench.corpus._io import iter_jsonl
+
+    folder = root / "corpus" / "agreement" / "v1_recheck"
+    labels: dict[str, list[str]] = {}
+    for path in sorted(folder.glob("*.jsonl")):
+        for _, row in iter_jsonl(path):
+            labels.setdefault(row["id"], []).append(
+                row["label"] + (f"/{row['subtype']}" if row.get("subtype") else "")
+            )
+    if not labels:
+        return "The 1.0.0 groups have not been re-labelled yet.\n"
+    gold = {}
+    for split in ("train", "validation", "test"):
+        for _, record in iter_jsonl(root / "corpus" / "data" / "v1.0.0" / f"{split}.jsonl"):
+            if record["id"] in labels:
+                gold[record["id"]] = record
+    lines = [
+        "| 1.0.0 id | 1.0.0 gold | three blind labels | blind majority | verdict |",
+        "|---|---|---|---|---|",
+    ]
+    for item_id in sorted(labels):
+        record = gold[item_id]
+        votes = Counter(v.split("/")[0] for v in labels[item_id])
+        top, count = votes.most_common(1)[0]
+        majority = top if count >= 2 else "none"
+        verdict = (
+            "agrees" if majority == record["label"] else "no majority" if count < 2 else "differs"
+        )
+        lines.append(
+            f"| `{item_id}` | {record['label']}/{record['subtype'] or '-'} | "
+            f"{', '.join(labels[item_id])} | {majority} | {verdict} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def stats_text(root: Path) -> str:
@@ -208,6 +289,8 @@ _PRODUCERS: dict[str, dict[str, Callable[[Path], str]]] = {
     "corpus/README.md": {
         "stats": stats_text,
         "agreement": agreement_text,
+        "blind_labels": blind_labels_text,
+        "v1_recheck": v1_recheck_text,
         "checksums": checksums_text,
         "probes": probes_text,
         "real": real_text,

@@ -16,7 +16,16 @@ from typing import Any
 import pytest
 
 from denialbench import CorpusCheckFailed, RecordError
-from denialbench.corpus import CORPUS_VERSION, QUOTAS, SEED_ITEM_ID, SPLITS, data_dir, validate
+from denialbench.corpus import (
+    CORPUS_VERSION,
+    QUOTAS,
+    SEED_ITEM_ID,
+    SPLITS,
+    _probes,
+    _writing_checks,
+    data_dir,
+    validate,
+)
 from denialbench.corpus._io import sha256_file
 from denialbench.corpus._loading import read_split_files
 
@@ -63,6 +72,10 @@ def small_corpus(tmp_path, bundled_splits, monkeypatch) -> Path:
     """A valid corpus folder of whole groups from each bundled split, quotas relaxed."""
     for key, value in LENIENT.items():
         monkeypatch.setitem(QUOTAS, key, value)
+    # a hundred items cannot show a corpus-wide frame or overlap share
+    monkeypatch.setattr(_writing_checks, "CLAIM_FRAME_LIMIT", 1.0)
+    monkeypatch.setattr(_writing_checks, "RESPONSE_FRAME_LIMIT", 1.0)
+    monkeypatch.setattr(_probes, "UNRELATED_OVERLAP_LIMIT", 1.01)
     folder = tmp_path / "data"
     folder.mkdir()
     for split in SPLITS:
@@ -81,11 +94,12 @@ def bundled_report():
 def test_bundled_corpus_passes(bundled_report):
     assert bundled_report["problems"] == []
     m = bundled_report["measures"]
-    assert m["items"] >= 4000
+    assert m["items"] >= 10000
     assert m["deny_no_cue_share"] >= 0.35
     assert m["nondeny_cue_share"] >= 0.25
-    assert m["contrast_share"] >= 0.30
+    assert m["contrast_share"] >= 0.70
     assert m["unrelated_shared_entity_share"] >= 0.70
+    assert m["unrelated_overlap"] < 0.60
 
 
 def test_small_corpus_passes_with_relaxed_quotas(small_corpus):
@@ -113,7 +127,9 @@ def test_cross_split_exact_duplicate_is_reported(small_corpus):
         "(5-gram Jaccard 1.00 >= 0.8); put their groups in one split"
     ) in problems
     # train[0]'s group may reuse the response in a contrast pair: each such pair is named
-    assert all(f"and {test[0]['id']} (test) are near-duplicates" in p for p in problems)
+    # (the copied text also brings its names and cue words, reported apart)
+    pairs = [p for p in problems if "near-duplicates" in p]
+    assert all(f"and {test[0]['id']} (test) are near-duplicates" in p for p in pairs)
 
 
 def test_cross_split_near_duplicate_is_reported(small_corpus):
@@ -210,3 +226,54 @@ def test_cli_validate_exit_codes(cli, small_corpus, monkeypatch):
     bad = cli("corpus", "validate", "--data-dir", small_corpus)
     assert bad.exit_code == 2
     assert "train.jsonl:1" in bad.output and "Traceback" not in bad.output
+
+
+def test_writing_rules_are_part_of_validate(small_corpus, monkeypatch):
+    test = _rows(small_corpus / "test.jsonl")
+    groups = list(dict.fromkeys(r["group"] for r in test))[:2]
+    for group in groups:
+        row = next(r for r in test if r["group"] == group)
+        row["response"] += " Ask Zorvath Quillondale."
+    _write(small_corpus / "test.jsonl", test)
+    monkeypatch.setattr(_writing_checks, "CLAIM_FRAME_LIMIT", 0.001)
+    problems = _problems(small_corpus)
+    assert any("Zorvath Quillondale (2)" in p for p in problems), problems
+    assert any(p.startswith("claim frame ") and "at most 0%" in p for p in problems), problems
+
+
+def test_recorded_probes_must_match_the_data(small_corpus):
+    record = {
+        "data_sha256": {"train": "0" * 64, "test": sha256_file(small_corpus / "test.jsonl")},
+        "probes": [],
+        "unrelated_overlap": {},
+        "passed": True,
+    }
+    (small_corpus.parent / "probes.json").write_text(json.dumps(record), encoding="utf-8")
+    problems = _problems(small_corpus)
+    assert any("probes.json was measured on another train.jsonl" in p for p in problems)
+    record["data_sha256"]["train"] = sha256_file(small_corpus / "train.jsonl")
+    record["probes"] = [
+        {"name": "claim_only", "macro_f1": 0.5, "limit": "<= 0.30", "passed": False}
+    ]
+    (small_corpus.parent / "probes.json").write_text(json.dumps(record), encoding="utf-8")
+    assert _problems(small_corpus) == [
+        "probe claim_only scores macro-F1 0.500 on test; its limit is <= 0.30 "
+        "(`denialbench corpus probes`)"
+    ]
+
+
+def test_evaluation_items_need_three_blind_labels(small_corpus, monkeypatch):
+    monkeypatch.setitem(QUOTAS, "min_blind_labels", 3)
+    for split in ("validation", "test"):  # every item fully labelled but one
+        rows = _rows(small_corpus / f"{split}.jsonl")
+        for row in rows:
+            row["annotations"] = {"deny": 0, "confirm": 0, "evade": 0, "unrelated": 0}
+            row["annotations"][row["label"]] = 3
+        _write(small_corpus / f"{split}.jsonl", rows)
+    test = _rows(small_corpus / "test.jsonl")
+    test[0]["annotations"] = {"deny": 1, "confirm": 1, "evade": 0, "unrelated": 0}
+    _write(small_corpus / "test.jsonl", test)
+    problems = _problems(small_corpus)
+    short = [p for p in problems if "fewer than 3 blind labels" in p]
+    assert len(short) == 1 and short[0].startswith("1 validation/test item(s)"), problems
+    assert test[0]["id"] in short[0]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import datasets
 import pytest
 
@@ -13,7 +15,7 @@ def test_load_returns_a_datasetdict_with_classlabel():
     label = ds["test"].features["label"]
     assert isinstance(label, datasets.ClassLabel)
     assert label.names == list(LABELS)
-    assert len(ds["test"]) >= 1200 and len(ds["validation"]) >= 400
+    assert len(ds["test"]) >= 3000 and len(ds["validation"]) >= 800
 
 
 def test_pandas_and_datasets_views_agree(frames):
@@ -67,3 +69,28 @@ def test_read_records_rejects_bad_json_and_encoding(tmp_path):
 def test_missing_split_file_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         read_records(tmp_path / "nope.jsonl")
+
+
+def test_older_versions_load_byte_for_byte():
+    from denialbench.corpus import RELEASES, sha256_file, split_path
+
+    recorded = json.loads((split_path("test", "1.0.0").parent / "checksums.json").read_text())
+    for split in ("train", "validation", "test"):
+        assert sha256_file(split_path(split, "1.0.0")) == recorded["sha256"][split]
+        assert split_path(split, "1.1.0") == split_path(split, "1.0.0")
+    old = load(version="1.0.0", as_pandas=True)
+    same = load(config="v1.0.0", as_pandas=True, splits=("test",))
+    assert old["test"]["id"].tolist() == same["test"]["id"].tolist()
+    # 1.x records have no blind labels: the new fields are filled, not missing
+    assert old["test"]["annotations"].isna().all() and not old["test"]["ambiguous"].any()
+    assert set(old["test"]["id"]).isdisjoint(load(as_pandas=True)["test"]["id"])
+    assert "1.0.0" in RELEASES
+
+
+def test_unknown_versions_and_missing_configs_are_input_errors():
+    with pytest.raises(InputError, match=r"unknown corpus version '0\.9'"):
+        load(version="0.9")
+    with pytest.raises(InputError, match="has no 'real_train' split"):
+        load(config="real", version="1.0.0")
+    with pytest.raises(InputError, match=r"config 'v1\.0\.0' holds corpus 1\.0\.0"):
+        load(config="v1.0.0", version="2.0.0")

@@ -109,3 +109,15 @@ def test_writing_checks_on_the_planted_corpus_directly(tmp_path):
         result[k]["passed"]
         for k in ("claim_frames", "response_frames", "names", "unrelated_overlap")
     )
+
+
+def test_one_word_opening_a_sentence_is_no_name():
+    records = [
+        {"group": g, "claim": c, "claim_source": "a post", "response": r, "speaker": "an aide"}
+        for g, c, r in (
+            ("g1", "The mill will close.", "Whether it closes is for the board. Closing? No."),
+            ("g2", "The ferry was sold.", "Whether we sell is our business. Closing? Never."),
+        )
+    ]
+    result = name_reuse(records, {"the", "mill", "will", "close", "ferry", "was", "sold"})
+    assert result["passed"] is True, result

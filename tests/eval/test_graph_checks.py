@@ -35,6 +35,11 @@ from denialbench.eval import load_model
 from denialbench.eval._graph_checks import check_model_graph
 from denialbench.eval._pattern_checks import pattern_problem
 
+#: Both model formats go through the same checks; the ordinary run takes the
+#: pickle route and `pytest -m slow` (CI runs both) the skops route too, since
+#: each case starts a sandboxed process and the pair doubles the run's time.
+SUFFIXES = [".pkl", pytest.param(".skops", marks=pytest.mark.slow)]
+
 TOY = pd.DataFrame(
     {
         "id": list("abcdefgh"),
@@ -170,7 +175,7 @@ PARAMETER_TAMPERS = {
 }
 
 
-@pytest.mark.parametrize("suffix", [".pkl", ".skops"])
+@pytest.mark.parametrize("suffix", SUFFIXES)
 @pytest.mark.parametrize("name", sorted(PARAMETER_TAMPERS))
 def test_parameter_gadgets_are_refused_through_the_cli(cli, tmp_path, secret_file, name, suffix):
     secret, token = secret_file
@@ -194,7 +199,7 @@ def _stacking_model(tmp_path: Path):
     return model, model.named_steps["stack"]
 
 
-@pytest.mark.parametrize("suffix", [".pkl", ".skops"])
+@pytest.mark.parametrize("suffix", SUFFIXES)
 @pytest.mark.parametrize("method", [["fit"], ["transform"]])
 def test_stack_method_naming_another_method_is_refused(cli, tmp_path, method, suffix):
     model, stack = _stacking_model(tmp_path)
@@ -205,7 +210,7 @@ def test_stack_method_naming_another_method_is_refused(cli, tmp_path, method, su
     assert not (tmp_path / "cache-dir").exists()
 
 
-@pytest.mark.parametrize("suffix", [".pkl", ".skops"])
+@pytest.mark.parametrize("suffix", SUFFIXES)
 def test_cache_location_on_a_fitted_final_estimator_is_refused(cli, tmp_path, suffix):
     model, stack = _stacking_model(tmp_path)
     stack.final_estimator_ = Pipeline(
@@ -236,7 +241,7 @@ def test_unvetted_callable_is_refused_but_vetted_one_loads(cli, tmp_path):
     assert load_model(tmp_path / "log1p.skops").func is np.log1p
 
 
-@pytest.mark.parametrize("suffix", [".pkl", ".skops"])
+@pytest.mark.parametrize("suffix", SUFFIXES)
 def test_classes_that_are_not_labels_are_refused(cli, tmp_path, suffix):
     for bad in (
         np.array([["deny"], ["confirm", "evade"]], dtype=object),  # ragged
@@ -292,7 +297,7 @@ TREE_TAMPERS = {
 }
 
 
-@pytest.mark.parametrize("suffix", [".pkl", ".skops"])
+@pytest.mark.parametrize("suffix", SUFFIXES)
 @pytest.mark.parametrize("name", sorted(TREE_TAMPERS))
 def test_tampered_trees_are_refused(tmp_path, name, suffix):
     model = _tree_model()
@@ -341,9 +346,9 @@ def _indices_wrong_dtype(coef):
     ("edit", "suffix"),
     [
         (_index_past_end, ".pkl"),
-        (_index_past_end, ".skops"),
+        pytest.param(_index_past_end, ".skops", marks=pytest.mark.slow),
         (_indptr_decreasing, ".pkl"),
-        (_indptr_decreasing, ".skops"),
+        pytest.param(_indptr_decreasing, ".skops", marks=pytest.mark.slow),
         # scipy's own loader (skops goes through save_npz/load_npz) casts indices
         (_indices_wrong_dtype, ".pkl"),
     ],
@@ -408,7 +413,7 @@ def test_backtracking_token_patterns_are_refused(pattern):
 # ---------------------------------------------------------------- baselines
 
 
-@pytest.mark.parametrize("suffix", [".pkl", ".skops"])
+@pytest.mark.parametrize("suffix", SUFFIXES)
 @pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_shipped_baselines_pass_the_checks(repo, name, suffix):
     path = repo / "baselines" / "trained" / f"{name}{suffix}"
@@ -423,7 +428,7 @@ def test_checked_model_predicts_like_the_original(tmp_path):
         assert list(loaded.predict(TOY)) == list(model.predict(TOY)), suffix
 
 
-@pytest.mark.parametrize("suffix", [".pkl", ".skops"])
+@pytest.mark.parametrize("suffix", SUFFIXES)
 @pytest.mark.parametrize("column", [10**6, -3])
 def test_vocabulary_with_column_indices_out_of_range_is_refused(tmp_path, suffix, column):
     model = _pair_tfidf()

@@ -694,6 +694,10 @@ def _cli_files() -> dict[str, tuple[str, bytes]]:
 CLI_FILES = _cli_files()
 
 
+# one sandboxed CLI run per stream (35 s): the in-process tests above refuse each
+# stream, and test_cli_refuses_a_hostile_pickle_with_exit_2 keeps the CLI route in
+# the ordinary run; this sweep runs with `pytest -m slow` (and in CI)
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(CLI_FILES))
 def test_cli_refuses_every_hostile_stream_with_exit_2(cli, tmp_path, name):
     import secrets
