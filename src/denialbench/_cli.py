@@ -153,13 +153,24 @@ CpuLimit = Annotated[
     float | None,
     typer.Option(
         "--cpu-limit",
-        help="CPU seconds for the model process (default: 120 + 0.05 per item).",
+        help="CPU seconds for the model process (default: 120 + 0.05 per item; 0.5 per item "
+        "for a checkpoint folder).",
     ),
 ]
 Timeout = Annotated[
     float | None,
     typer.Option(
-        "--timeout", help="Wall-clock seconds for the model process (default: 300 + 0.1 per item)."
+        "--timeout",
+        help="Wall-clock seconds for the model process (default: 300 + 0.1 per item; 1 per "
+        "item for a checkpoint folder).",
+    ),
+]
+Device = Annotated[
+    str,
+    typer.Option(
+        "--device",
+        help="Where a checkpoint folder runs: cpu, cuda (a GPU; exit 2 if none), or auto (a GPU "
+        "when one is present). Other models run on the CPU.",
     ),
 ]
 
@@ -481,6 +492,7 @@ TrustType = Annotated[
     epilog=examples(
         "denialbench evaluate baselines/trained/pair_tfidf.skops --out results.json",
         "denialbench evaluate my_predictions.csv --split validation --report-dir report",
+        "denialbench evaluate path/to/checkpoint_folder --device auto",
     ),
 )
 @_handles_errors
@@ -488,7 +500,8 @@ def evaluate_command(
     model: Annotated[
         Path,
         typer.Argument(
-            help="A .skops or .pkl/.pickle/.joblib model, or a predictions .jsonl/.csv file "
+            help="A .skops or .pkl/.pickle/.joblib model, a Hugging Face checkpoint folder "
+            "(config.json, model.safetensors, tokenizer files), or a predictions .jsonl/.csv file "
             "with id, label and optionally p_deny, p_confirm, p_evade, p_unrelated; a label is "
             f"a name or its id ({LABEL_IDS_HELP}). "
             "WARNING: loading a pickle can run code; pickles are read through an "
@@ -561,9 +574,10 @@ def evaluate_command(
     memory_limit: MemoryLimit = "4GiB",
     cpu_limit: CpuLimit = None,
     timeout: Timeout = None,
+    device: Device = "cpu",
     as_json: JsonFlag = False,
 ) -> None:
-    """Score a model or a predictions file on a split or a task, with bootstrap CIs."""
+    """Score a model, a checkpoint folder or a predictions file on a split or a task."""
     from denialbench.eval import evaluate
     from denialbench.eval._misclassified import check_errors_path, write_misclassified
     from denialbench.eval._summary import print_summary
@@ -616,6 +630,7 @@ def evaluate_command(
             trusted_types=trust_type or [],
             progress=not as_json,
             limits=_limits(memory_limit, cpu_limit, timeout),
+            device=device,
         )
     if out is not None:
         result.save(out)
@@ -754,7 +769,8 @@ def compare_command(
 @app.command(
     "predict",
     epilog=examples(
-        "denialbench predict baselines/trained/pair_tfidf.skops --input pairs.csv --out labels.csv"
+        "denialbench predict baselines/trained/pair_tfidf.skops --input pairs.csv --out labels.csv",
+        "denialbench predict path/to/checkpoint_folder --input pairs.csv --device auto",
     ),
 )
 @_handles_errors
@@ -762,7 +778,8 @@ def predict_command(
     model: Annotated[
         Path,
         typer.Argument(
-            help="A .skops or .pkl/.pickle/.joblib model (pickles through the allowlist).",
+            help="A .skops or .pkl/.pickle/.joblib model (pickles through the allowlist), or a "
+            "Hugging Face checkpoint folder (safetensors weights).",
             show_default=False,
         ),
     ],
@@ -786,6 +803,7 @@ def predict_command(
     memory_limit: MemoryLimit = "4GiB",
     cpu_limit: CpuLimit = None,
     timeout: Timeout = None,
+    device: Device = "cpu",
 ) -> None:
     """Label your own claim/response pairs with a model."""
     from denialbench.eval._predict import predict_file
@@ -797,6 +815,7 @@ def predict_command(
         trust_pickle=trust_pickle,
         trusted_types=trust_type or [],
         limits=_limits(memory_limit, cpu_limit, timeout),
+        device=device,
     )
     if out is None:
         sys.stdout.write(text)
