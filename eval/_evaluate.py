@@ -68,7 +68,11 @@ def predict_any(
         refuse_missing_model(path)
     if path.is_dir():
         process = model_process or model_process_for(
-            path, trust_pickle=trust_pickle, trusted_types=trusted_types, limits=limits, device=device
+            path,
+            trust_pickle=trust_pickle,
+            trusted_types=trusted_types,
+            limits=limits,
+            device=device,
         )
         assert process is not None  # a folder always gets one
         with process if model_process is None else nullcontext(process):

@@ -305,17 +305,19 @@ def _check_template(template: str, where: str) -> None:
     allowed = ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
     for name, spec, conversion in names:
         if name not in TEMPLATE_FIELDS or spec or conversion:
-            shown = "{" + name + (f"!{conversion}" if conversion else "") + (
-                f":{spec}" if spec else ""
-            ) + "}"
+            shown = (
+                "{"
+                + name
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
             raise InputError(
                 f"{where}: 'input_template' names {shown}; the placeholders are {allowed} "
                 "(no formats or conversions)"
             )
     if not names:
-        raise InputError(
-            f"{where}: 'input_template' names no field; use at least one of {allowed}"
-        )
+        raise InputError(f"{where}: 'input_template' names no field; use at least one of {allowed}")
 
 
 def _read_options(folder: Path) -> tuple[str | None, int]:

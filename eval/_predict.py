@@ -74,7 +74,10 @@ def predict_file(
         check_output_path(out)
     if not model_path.exists():
         refuse_missing_model(model_path)
-    if not model_path.is_dir() and model_path.suffix.lower() not in PICKLE_SUFFIXES | SKOPS_SUFFIXES:
+    if (
+        not model_path.is_dir()
+        and model_path.suffix.lower() not in PICKLE_SUFFIXES | SKOPS_SUFFIXES
+    ):
         suffix = model_path.suffix.lower()
         raise InputError(
             f"{model_path}: unknown model format {suffix or 'no suffix'!r}; give a .skops or "

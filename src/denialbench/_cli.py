@@ -154,7 +154,7 @@ CpuLimit = Annotated[
     typer.Option(
         "--cpu-limit",
         help="CPU seconds for the model process (default: 120 + 0.05 per item; 0.5 per item "
-        "for a checkpoint folder).",
+        "for a Hugging Face checkpoint).",
     ),
 ]
 Timeout = Annotated[
@@ -162,14 +162,14 @@ Timeout = Annotated[
     typer.Option(
         "--timeout",
         help="Wall-clock seconds for the model process (default: 300 + 0.1 per item; 1 per "
-        "item for a checkpoint folder).",
+        "item for a Hugging Face checkpoint).",
     ),
 ]
 Device = Annotated[
     str,
     typer.Option(
         "--device",
-        help="Where a checkpoint folder runs: cpu, cuda (a GPU; exit 2 if none), or auto (a GPU "
+        help="Where a Hugging Face checkpoint runs: cpu, cuda (a GPU; exit 2 if none), or auto (a GPU "
         "when one is present). Other models run on the CPU.",
     ),
 ]
