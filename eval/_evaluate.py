@@ -44,9 +44,9 @@ def predict_any(
     ``device`` (cpu, cuda or auto) is where a checkpoint folder runs.
     """
     from denialbench.corpus._io import sha256_file
+    from denialbench.eval._hf_folder import folder_sha256, refuse_missing_model, resolve_device
     from denialbench.eval._model import run_model
     from denialbench.eval._predictions import PREDICTION_SUFFIXES, read_predictions
-    from denialbench.eval._hf_folder import folder_sha256, refuse_missing_model, resolve_device
     from denialbench.eval._safe_loading import SKOPS_SUFFIXES
 
     if not isinstance(model_or_path, str | Path):
@@ -75,10 +75,14 @@ def predict_any(
             device=device,
         )
         assert process is not None  # a folder always gets one
+        folder_digest = folder_sha256(path)
         with process if model_process is None else nullcontext(process):
             pred, proba, class_name = process.predict(data)
-        info = {"kind": "checkpoint", "sha256": folder_sha256(path), "path": path.name}
-        return pred, proba, {**info, "class": class_name}
+        return (
+            pred,
+            proba,
+            {"kind": "checkpoint", "sha256": folder_digest, "path": path.name, "class": class_name},
+        )
     resolve_device(device, folder=False)
     if suffix in PREDICTION_SUFFIXES:
         pred, proba, sha256 = read_predictions(path, data)

@@ -35,11 +35,11 @@ from denialbench.corpus._schema import LABELS
 
 __all__ = [
     "DEFAULT_MAX_LENGTH",
+    "DEVICES",
     "OPTIONS_FILE",
     "OPTIONS_SCHEMA",
     "TEMPLATE_FIELDS",
     "FolderSpec",
-    "DEVICES",
     "check_model_folder",
     "folder_sha256",
     "refuse_missing_model",

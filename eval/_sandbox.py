@@ -339,8 +339,8 @@ class ModelProcess:
         if outcome == "timeout":
             raise ModelProcessError(
                 f"{self.display}: the model process was stopped after "
-                f"{self.limits.wall_for(n, neural=self.folder):.0f} s of wall-clock time (the limit for {n} items; "
-                "raise it with --timeout)"
+                f"{self.limits.wall_for(n, neural=self.folder):.0f} s of wall-clock time (the "
+                f"limit for {n} items; raise it with --timeout)"
             )
         if outcome == "overflow":
             raise ModelProcessError(f"{self.display}: the model process sent more than a result")

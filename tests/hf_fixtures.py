@@ -13,12 +13,64 @@ from pathlib import Path
 
 LABELS = ("deny", "confirm", "evade", "unrelated")
 
-WORDS = (
-    "the a and to of in on was is it we he she they said says report reported reports claim "
-    "no not never yes deny denied false true untrue fiction comment declined confirm confirmed "
-    "mayor minister company club deal meeting call phone sold depot bonus lease store talks "
-    "council week monday friday spokesman statement weather library"
-).split()
+WORDS = [
+    "the",
+    "a",
+    "and",
+    "to",
+    "of",
+    "in",
+    "on",
+    "was",
+    "is",
+    "it",
+    "we",
+    "he",
+    "she",
+    "they",
+    "said",
+    "says",
+    "report",
+    "reported",
+    "reports",
+    "claim",
+    "no",
+    "not",
+    "never",
+    "yes",
+    "deny",
+    "denied",
+    "false",
+    "true",
+    "untrue",
+    "fiction",
+    "comment",
+    "declined",
+    "confirm",
+    "confirmed",
+    "mayor",
+    "minister",
+    "company",
+    "club",
+    "deal",
+    "meeting",
+    "call",
+    "phone",
+    "sold",
+    "depot",
+    "bonus",
+    "lease",
+    "store",
+    "talks",
+    "council",
+    "week",
+    "monday",
+    "friday",
+    "spokesman",
+    "statement",
+    "weather",
+    "library",
+]
 
 
 def write_tiny_checkpoint(
@@ -34,8 +86,7 @@ def write_tiny_checkpoint(
     encoder (no classification head) under the same config.
     """
     import torch
-    from transformers import BertConfig, BertForSequenceClassification, BertModel
-    from transformers import BertTokenizerFast
+    from transformers import BertConfig, BertForSequenceClassification, BertModel, BertTokenizerFast
     from transformers.utils import logging
 
     logging.disable_progress_bar()

@@ -169,8 +169,8 @@ Device = Annotated[
     str,
     typer.Option(
         "--device",
-        help="Where a Hugging Face checkpoint runs: cpu, cuda (a GPU; exit 2 if none), or auto (a GPU "
-        "when one is present). Other models run on the CPU.",
+        help="Where a Hugging Face checkpoint runs: cpu, cuda (a GPU; exit 2 if none), or "
+        "auto (a GPU when one is present). Other models run on the CPU.",
     ),
 ]
 

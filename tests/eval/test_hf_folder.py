@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hf_fixtures import copy_with_config, write_tiny_checkpoint
 
 from denialbench import InputError, ModelBehaviourError, UnsafeModelError
 from denialbench.corpus import LABELS
@@ -24,7 +25,6 @@ from denialbench.eval._hf_folder import (
     folder_sha256,
     resolve_device,
 )
-from hf_fixtures import copy_with_config, write_tiny_checkpoint
 
 torch = pytest.importorskip("torch", reason="checkpoint folders need the [embeddings] extra")
 pytest.importorskip("transformers", reason="checkpoint folders need the [embeddings] extra")
@@ -68,7 +68,9 @@ def _data_file(tmp_path: Path) -> Path:
     path = tmp_path / "data.jsonl"
     rows = [
         {"id": f"x{i}", "claim": c, "response": r, "label": LABELS[i % 4]}
-        for i, (c, r) in enumerate(zip(PAIRS.claim.tolist() * 3, PAIRS.response.tolist() * 3))
+        for i, (c, r) in enumerate(
+            zip(PAIRS.claim.tolist() * 3, PAIRS.response.tolist() * 3, strict=True)
+        )
     ]
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     return path
@@ -177,7 +179,7 @@ def test_sharded_safetensors_with_an_index_load(checkpoint, tmp_path):
 
 def test_a_folder_without_the_classification_head_is_refused(tmp_path):
     folder = write_tiny_checkpoint(tmp_path / "encoder", head=False)
-    with pytest.raises(InputError, match="lack .* tensor"):
+    with pytest.raises(InputError, match=r"lack .* tensor"):
         _load(folder)
 
 
@@ -268,7 +270,7 @@ def test_id2label_must_name_the_four_labels(cli, broken, labels, problem):
 
 
 def test_a_config_without_id2label_is_refused(broken):
-    with pytest.raises(InputError, match="config.json: 'id2label' must map"):
+    with pytest.raises(InputError, match=r"config\.json: 'id2label' must map"):
         check_model_folder(broken(id2label=None))
 
 
@@ -301,7 +303,7 @@ def test_remote_code_is_refused(cli, broken, tmp_path):
     config = json.loads((folder / "tokenizer_config.json").read_text())
     config["auto_map"] = {"AutoTokenizer": ["tok.Evil", None]}
     (folder / "tokenizer_config.json").write_text(json.dumps(config))
-    with pytest.raises(UnsafeModelError, match="tokenizer_config.json: field 'auto_map'"):
+    with pytest.raises(UnsafeModelError, match=r"tokenizer_config\.json: field 'auto_map'"):
         check_model_folder(folder)
 
 
