@@ -154,6 +154,8 @@ def _readable_paths(settings: dict[str, Any]) -> list[str]:
         "/dev/urandom",
         f"/proc/{os.getpid()}",
         "/sys/devices/system/cpu",
+        # torch's cpuinfo reads it before its first float16 kernel (a float16 checkpoint)
+        "/proc/cpuinfo",
         os.getcwd(),
     ]
     if settings.get("model"):

@@ -842,7 +842,11 @@ def baselines_list(as_json: JsonFlag = False) -> None:
 
 
 @baselines_app.command(
-    "train", epilog=examples("denialbench baselines train pair_tfidf --out-dir my_models")
+    "train",
+    epilog=examples(
+        "denialbench baselines train pair_tfidf --out-dir my_models",
+        "denialbench baselines train cross_encoder --seed 0 --learning-rate 5e-5 --epochs 2",
+    ),
 )
 @_handles_errors
 def baselines_train(
@@ -857,16 +861,57 @@ def baselines_train(
     seed: Annotated[
         int, typer.Option(help="Random seed of the seeded baselines (recorded in the model card).")
     ] = 0,
+    learning_rate: Annotated[
+        list[float] | None,
+        typer.Option(
+            "--learning-rate",
+            help="cross_encoder: the learning rates to try (repeatable; default 3e-5 and 5e-5).",
+        ),
+    ] = None,
+    epochs: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="cross_encoder: epochs of the schedule; the best epoch on validation is kept "
+            "(default 3).",
+        ),
+    ] = None,
+    max_train_items: Annotated[
+        int | None,
+        typer.Option(
+            "--max-train-items",
+            min=1,
+            help="cross_encoder: train on a seeded sample of this many items (quick runs).",
+        ),
+    ] = None,
+    base_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--base-model",
+            help="cross_encoder: another local checkpoint to fine-tune (default: the "
+            "all-MiniLM-L6-v2 of the [embeddings] extra).",
+        ),
+    ] = None,
 ) -> None:
     """Train on train, select hyperparameters on validation, save and card."""
     from denialbench.baselines import train_baselines
 
     check_output_dir(out_dir, "--out-dir")
-    for summary in train_baselines(name, out_dir, seed=seed, progress=True):
+    summaries = train_baselines(
+        name,
+        out_dir,
+        seed=seed,
+        progress=True,
+        learning_rates=learning_rate,
+        epochs=epochs,
+        max_train_items=max_train_items,
+        base_model=base_model,
+    )
+    for summary in summaries:
         say(
             _console(),
             f"{summary['name']}: validation macro-F1 {summary['validation_macro_f1']:.4f}, "
-            f"test macro-F1 {summary['test_macro_f1']:.4f} -> {summary['skops']}",
+            f"test macro-F1 {summary['test_macro_f1']:.4f} -> {summary['saved']}",
         )
 
 
