@@ -127,6 +127,13 @@ def model_process_for(
                 "and --trust-type do not apply to it (leave them out)"
             )
         check_model_folder(path)
+        import importlib.util
+
+        if not all(importlib.util.find_spec(name) for name in ("torch", "transformers")):
+            raise InputError(
+                f"{path}: a checkpoint folder runs with torch and transformers, which are not "
+                "installed: pip install 'denialbench[embeddings]'"
+            )
         return ModelProcess(path, limits=limits, device=resolve_device(device))
     if not is_model_file(path):
         return None
