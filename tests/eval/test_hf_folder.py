@@ -92,14 +92,31 @@ def test_cli_evaluate_scores_a_checkpoint_folder_with_probabilities(cli, checkpo
     assert len(result["predictions"][0]["proba"]) == len(LABELS)
 
 
-def test_cli_predict_labels_pairs_with_a_checkpoint_folder(cli, checkpoint, tmp_path):
-    out = cli("predict", checkpoint, "--input", _pairs_file(tmp_path))
+def test_cli_predict_runs_a_float16_folder_with_a_template_on_the_items_fields(
+    cli, checkpoint, tmp_path
+):
+    from transformers import AutoModelForSequenceClassification
+
+    # float16 weights (as the cross_encoder ships) and a template naming {speaker},
+    # a field only checkpoint folders receive
+    folder = shutil.copytree(checkpoint, tmp_path / "half")
+    (folder / "model.safetensors").unlink()
+    model = AutoModelForSequenceClassification.from_pretrained(checkpoint)
+    model.half().save_pretrained(folder)
+    template = {"input_template": "{speaker}: {response} [SEP] {claim}"}
+    (folder / "denialbench.json").write_text(json.dumps(template))
+    out = cli("predict", folder, "--input", _pairs_file(tmp_path))
     assert out.exit_code == 0, out.output
     rows = [json.loads(line) for line in out.output.splitlines()]
     assert [r["id"] for r in rows] == ["a", "b", "c"]
     assert all(r["label"] in LABELS for r in rows)
-    for row in rows:
-        assert sum(row[f"p_{name}"] for name in LABELS) == pytest.approx(1.0, abs=1e-5)
+    sandboxed = np.array([[r[f"p_{name}"] for name in LABELS] for r in rows])
+    np.testing.assert_allclose(sandboxed.sum(axis=1), 1.0, atol=1e-5)
+    # the same as this process gives with the template, not without it
+    in_process = _load(folder).predict_proba(PAIRS)
+    np.testing.assert_allclose(sandboxed, in_process, atol=1e-5)
+    (folder / "denialbench.json").unlink()
+    assert not np.allclose(sandboxed, _load(folder).predict_proba(PAIRS), atol=1e-5)
 
 
 # ---------------------------------------------------------------- in-process: the same loader
@@ -359,3 +376,20 @@ def test_cuda_asked_for_without_a_gpu_is_exit_2(cli, checkpoint, monkeypatch):
         resolve_device("cuda", folder=False)
     with pytest.raises(InputError, match="'--device' must be one of cpu, cuda, auto"):
         resolve_device("tpu")
+
+
+def test_a_shipped_baseline_folder_is_recognised_by_its_digest(checkpoint, tmp_path, monkeypatch):
+    from denialbench.eval import _submission
+
+    trained = tmp_path / "trained"
+    shutil.copytree(checkpoint, trained / "cross_encoder")
+    monkeypatch.setattr(_submission, "trained_folder", lambda: trained)
+    digest = folder_sha256(trained / "cross_encoder")
+    model = {"kind": "checkpoint", "path": "cross_encoder", "sha256": digest}
+    assert _submission.shipped_baseline(model, "entry") == trained / "cross_encoder"
+    for bad in ({"sha256": "0" * 64}, {"path": ""}, {"kind": "pickle"}, {"path": "../x"}):
+        with pytest.raises(InputError, match="marked as a baseline"):
+            _submission.shipped_baseline({**model, **bad}, "entry")
+    (trained / "cross_encoder" / "vocab.txt").write_text("changed\n")
+    with pytest.raises(InputError, match="another SHA-256"):
+        _submission.shipped_baseline(model, "entry")
