@@ -247,7 +247,7 @@ class CrossEncoderClassifier(ClassifierMixin, BaseEstimator):
         self.step_seconds_ = round(float(np.median(step_seconds)), 3) if step_seconds else None
         self.steps_ = len(step_seconds)
         self.model_.eval()
-        self._predictor = None
+        self._predictor: Any = None
         return self
 
     # ---------------------------------------------------------------- prediction
