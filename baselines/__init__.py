@@ -5,6 +5,7 @@
 ['majority', 'cue_rules', 'response_only']
 """
 
+from denialbench.baselines._cross_encoder import CrossEncoderClassifier
 from denialbench.baselines._embedding import SentencePairEmbedding, embeddings_available
 from denialbench.baselines._features import PAIR_FEATURE_NAMES, PairFeatures, pair_features
 from denialbench.baselines._registry import (
@@ -12,6 +13,7 @@ from denialbench.baselines._registry import (
     SAFE_CLASSES,
     BaselineSpec,
     make_claim_only,
+    make_cross_encoder,
     make_cue_rules,
     make_majority,
     make_pair_embedding,
@@ -26,12 +28,14 @@ __all__ = [
     "REGISTRY",
     "SAFE_CLASSES",
     "BaselineSpec",
+    "CrossEncoderClassifier",
     "CueRulesClassifier",
     "PairFeatures",
     "SentencePairEmbedding",
     "embeddings_available",
     "fit_baseline",
     "make_claim_only",
+    "make_cross_encoder",
     "make_cue_rules",
     "make_majority",
     "make_pair_embedding",

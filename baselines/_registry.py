@@ -1,7 +1,9 @@
 """The baseline factories and their registry.
 
 Each ``make_<name>(**hyperparameters)`` returns an unfitted scikit-learn
-estimator that takes a DataFrame with ``id``, ``claim``, ``response``. Its
+estimator that takes a DataFrame with ``id``, ``claim``, ``response``
+(``cross_encoder``'s fine-tunes a transformer and is saved as a checkpoint
+folder, :mod:`._cross_encoder`). Its
 defaults are the hyperparameters that `baselines train` selected on
 validation for the shipped model (tests/baselines/test_registry.py checks
 this), so ``make_<name>().fit(train)`` rebuilds the shipped model.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sklearn.compose import ColumnTransformer
@@ -23,6 +26,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from denialbench.baselines._cross_encoder import make_cross_encoder
 from denialbench.baselines._embedding import SentencePairEmbedding
 from denialbench.baselines._features import PairFeatures
 from denialbench.baselines._rules import CueRulesClassifier
@@ -32,6 +36,7 @@ __all__ = [
     "SAFE_CLASSES",
     "BaselineSpec",
     "make_claim_only",
+    "make_cross_encoder",
     "make_cue_rules",
     "make_majority",
     "make_pair_embedding",
@@ -155,6 +160,10 @@ class BaselineSpec:
     own_classes : tuple of type
         This package's classes inside the fitted model, which the safe
         loaders may rebuild (:data:`SAFE_CLASSES`).
+    artifact : {"file", "folder"}
+        What `baselines train` saves under baselines/trained/: ``file``,
+        ``<name>.skops`` and ``<name>.pkl``; ``folder``, a Hugging Face
+        checkpoint folder ``<name>/``. A model card ``<name>.md`` either way.
     """
 
     name: str
@@ -166,6 +175,20 @@ class BaselineSpec:
     seeded: bool = True
     extra_data: bool = False
     own_classes: tuple[type, ...] = ()
+    artifact: str = "file"
+
+    def model_path(self, trained: Path | str, suffix: str = ".pkl") -> Path:
+        """The shipped model under ``trained``: the folder, or the file with ``suffix``."""
+        if self.artifact == "folder":
+            return Path(trained) / self.name
+        return Path(trained) / f"{self.name}{suffix}"
+
+    def model_files(self, trained: Path | str) -> list[Path]:
+        """Everything `baselines train` writes for this baseline (card included)."""
+        card = Path(trained) / f"{self.name}.md"
+        if self.artifact == "folder":
+            return [self.model_path(trained), card]
+        return [self.model_path(trained, ".skops"), self.model_path(trained, ".pkl"), card]
 
 
 REGISTRY: dict[str, BaselineSpec] = {
@@ -213,6 +236,20 @@ REGISTRY: dict[str, BaselineSpec] = {
             needs_embeddings=True,
             extra_data=True,
             own_classes=(SentencePairEmbedding,),
+        ),
+        BaselineSpec(
+            "cross_encoder",
+            make_cross_encoder,
+            "all-MiniLM-L6-v2 fine-tuned on (claim, response) text pairs with a four-way "
+            "classification head, the epoch with the best validation macro-F1 kept; a "
+            "checkpoint folder; needs the [embeddings] extra",
+            {"learning_rate": [3e-5, 5e-5], "epochs": [3]},
+            # trained by the maintainers on a long CPU run; tools/refresh_baselines.py
+            # cross_encoder ships it (then set shipped=True)
+            shipped=False,
+            needs_embeddings=True,
+            extra_data=True,
+            artifact="folder",
         ),
     )
 }

@@ -190,12 +190,24 @@ def _card(spec: BaselineSpec, log: dict[str, Any], val, test, files: list[str]) 
 
 
 def train_baselines(
-    name: str, out: Path | str, *, seed: int = 0, progress: bool = False
+    name: str,
+    out: Path | str,
+    *,
+    seed: int = 0,
+    progress: bool = False,
+    learning_rates: list[float] | None = None,
+    epochs: int | None = None,
+    max_train_items: int | None = None,
+    base_model: Path | str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Train ``name`` (or every shipped baseline for ``"all"``) into ``out``.
 
-    Yields one summary per baseline as it is saved. With ``progress``, one
-    line per hyperparameter candidate and per step goes to stderr.
+    Yields one summary per baseline as it is saved (``saved``: the file or
+    folder). With ``progress``, one line per hyperparameter candidate and per
+    step goes to stderr, and a fine-tuned model shows a progress bar.
+    ``learning_rates``, ``epochs``, ``max_train_items`` and ``base_model``
+    narrow the grid of a checkpoint-folder baseline (``cross_encoder``, see
+    :func:`~denialbench.baselines._cross_encoder_training.train_cross_encoder`).
     """
     import skops.io as sio
 
@@ -204,19 +216,52 @@ def train_baselines(
     from denialbench.eval import evaluate
 
     if name == "all":
-        names = [n for n, s in REGISTRY.items() if s.shipped and not s.needs_embeddings]
-        if embeddings_available():
-            names.append("pair_embedding")
+        names = [
+            n
+            for n, s in REGISTRY.items()
+            if s.shipped and (not s.needs_embeddings or embeddings_available())
+        ]
     elif name in REGISTRY:
         names = [name]
     else:
         raise InputError(f"unknown baseline {name!r}; choose from {', '.join(REGISTRY)} or 'all'")
+    flag_values = {
+        "--learning-rate": learning_rates or None,
+        "--epochs": epochs,
+        "--max-train-items": max_train_items,
+        "--base-model": base_model,
+    }
+    given = [flag for flag, value in flag_values.items() if value is not None]
+    plain = [n for n in names if REGISTRY[n].artifact != "folder"]
+    if given and plain:
+        flags = ", ".join(given)
+        raise InputError(
+            f"{flags}: only for the fine-tuned baselines "
+            f"({', '.join(n for n, s in REGISTRY.items() if s.artifact == 'folder')}), not "
+            f"{', '.join(plain)}"
+        )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     frames = load(as_pandas=True, splits=("train", "validation"))
     report = _to_stderr if progress else None
     for current in names:
         spec = REGISTRY[current]
+        if spec.artifact == "folder":
+            from denialbench.baselines._cross_encoder_training import train_cross_encoder
+
+            summary = train_cross_encoder(
+                out,
+                seed=seed,
+                frames=frames,
+                progress=progress,
+                report=report,
+                learning_rates=learning_rates,
+                epochs=epochs,
+                max_train_items=max_train_items,
+                base_model=base_model,
+            )
+            yield {**summary, "saved": summary["folder"]}
+            continue
         model, log = fit_baseline(current, seed=seed, frames=frames, report=report)
         skops_path, pkl_path = out / f"{current}.skops", out / f"{current}.pkl"
         tmp = out / f".{current}.skops.tmp"
@@ -235,6 +280,7 @@ def train_baselines(
         )
         yield {
             "name": current,
+            "saved": str(skops_path),
             "skops": str(skops_path),
             "pkl": str(pkl_path),
             "validation_macro_f1": val.macro_f1,

@@ -27,11 +27,13 @@ from denialbench.eval._arrow import (
 
 __all__ = [
     "EVAL_SPLITS",
+    "EXTRA_TEXT_FIELDS",
     "SLICES",
     "EvalData",
     "SliceSpec",
     "Slicing",
     "encode_labels",
+    "extra_from_table",
     "load_eval_data",
 ]
 
@@ -60,6 +62,9 @@ class EvalData:
     # Items that count in the headline metrics (None: all). The real splits
     # leave out items without a 2/3 annotator majority; slices cover all.
     headline: np.ndarray | None = None
+    # Optional text fields of the items (speaker, claim_source) by name, where the data has
+    # them: a checkpoint folder's input template may name them (eval/_hf_folder.py)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.gold)
@@ -266,6 +271,27 @@ SLICES: dict[str, SliceSpec] = {
 }
 
 
+#: The optional text fields an :class:`EvalData` carries where the data has them.
+EXTRA_TEXT_FIELDS = ("speaker", "claim_source")
+
+
+def _extra_from_records(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    return {
+        name: [r.get(name) for r in records]
+        for name in EXTRA_TEXT_FIELDS
+        if records and all(name in r for r in records)
+    }
+
+
+def extra_from_table(table: Any) -> dict[str, Any]:
+    """The optional text columns of a user's table (Arrow: only a model run reads them)."""
+    return {
+        name: table.column(name).cast("string")
+        for name in EXTRA_TEXT_FIELDS
+        if name in table.column_names
+    }
+
+
 def _from_records(records: list[dict[str, Any]], source: dict[str, Any]) -> EvalData:
     n = len(records)
     gold = np.fromiter((LABELS.index(r["label"]) for r in records), dtype=np.int8, count=n)
@@ -275,6 +301,7 @@ def _from_records(records: list[dict[str, Any]], source: dict[str, Any]) -> Eval
         claim=[r["claim"] for r in records],
         response=[r["response"] for r in records],
         source=source,
+        extra=_extra_from_records(records),
     )
     for name, spec in SLICES.items():
         data.slices[name] = _categorical(spec.from_records(records))
@@ -316,6 +343,7 @@ def _from_file(path: Path) -> EvalData:
         claim=table.column("claim"),
         response=table.column("response"),
         source={"kind": "file", "path": str(path), "sha256": tf.sha256(), "split": None},
+        extra=extra_from_table(table),
     )
     for name, spec in SLICES.items():
         values = spec.from_table(table, gold)
@@ -367,6 +395,7 @@ def _from_real_records(records: list[dict[str, Any]], source: dict[str, Any]) ->
         response=[r["response"] for r in records],
         source=source,
         headline=np.fromiter((not r["ambiguous"] for r in records), dtype=bool, count=n),
+        extra=_extra_from_records(records),
     )
     data.slices["subtype"] = _categorical(
         [f"{r['label']}/{r['subtype']}" if r["subtype"] else r["label"] for r in records]

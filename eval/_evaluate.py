@@ -15,7 +15,7 @@ from denialbench.eval._result import RESULT_SCHEMA_VERSION, EvaluationResult
 from denialbench.eval._sandbox import ModelProcess, SandboxLimits
 from denialbench.eval._scoring import CONFIDENCE, score
 
-__all__ = ["evaluate", "predict_any", "result_content"]
+__all__ = ["evaluate", "is_model_file", "model_process_for", "predict_any", "result_content"]
 
 
 def _package_version() -> str:
@@ -33,15 +33,18 @@ def predict_any(
     progress: bool = False,
     limits: SandboxLimits | None = None,
     model_process: ModelProcess | None = None,
+    device: str = "cpu",
 ) -> tuple[np.ndarray, np.ndarray | None, dict[str, Any]]:
-    """Predictions for ``data`` from a model object, a model file or a predictions file.
+    """Predictions for ``data`` from a model object, a model file or folder, or a predictions file.
 
     A model object is the caller's own and runs in this process. A model file
-    is loaded and run in a sandboxed child process (see
+    or checkpoint folder is loaded and run in a sandboxed child process (see
     :mod:`denialbench.eval._sandbox`) under ``limits``; ``model_process`` is
     one already started for it (so its start-up overlapped the data loading).
+    ``device`` (cpu, cuda or auto) is where a checkpoint folder runs.
     """
     from denialbench.corpus._io import sha256_file
+    from denialbench.eval._hf_folder import folder_sha256, refuse_missing_model, resolve_device
     from denialbench.eval._model import run_model
     from denialbench.eval._predictions import PREDICTION_SUFFIXES, read_predictions
     from denialbench.eval._safe_loading import SKOPS_SUFFIXES
@@ -62,12 +65,25 @@ def predict_any(
     path = Path(model_or_path)
     suffix = path.suffix.lower()
     if not path.exists():
-        raise InputError(f"{path}: no such file; give a model (.skops/.pkl) or predictions file")
+        refuse_missing_model(path)
     if path.is_dir():
-        raise InputError(
-            f"{path}: is a folder; give a model file (.skops, .pkl/.pickle/.joblib) or a "
-            "predictions file (.jsonl/.csv)"
+        process = model_process or model_process_for(
+            path,
+            trust_pickle=trust_pickle,
+            trusted_types=trusted_types,
+            limits=limits,
+            device=device,
         )
+        assert process is not None  # a folder always gets one
+        folder_digest = folder_sha256(path)
+        with process if model_process is None else nullcontext(process):
+            pred, proba, class_name = process.predict(data)
+        return (
+            pred,
+            proba,
+            {"kind": "checkpoint", "sha256": folder_digest, "path": path.name, "class": class_name},
+        )
+    resolve_device(device, folder=False)
     if suffix in PREDICTION_SUFFIXES:
         pred, proba, sha256 = read_predictions(path, data)
         info = {"kind": "predictions", "sha256": sha256, "path": path.name, "class": None}
@@ -85,6 +101,44 @@ def predict_any(
         f"{path}: unknown file type {suffix!r}; use .skops, .pkl/.pickle/.joblib, or a "
         "predictions file (.jsonl/.csv)"
     )
+
+
+def model_process_for(
+    path: Any,
+    *,
+    trust_pickle: bool = False,
+    trusted_types: list[str] | tuple = (),
+    limits: SandboxLimits | None = None,
+    device: str = "cpu",
+) -> ModelProcess | None:
+    """The sandboxed process for a model file or checkpoint folder; None for anything else.
+
+    A folder is checked here (config, labels, weights, no code or pickles)
+    before a process starts, so its errors come first and fast.
+    """
+    if not isinstance(path, str | Path):
+        return None
+    from denialbench.eval._hf_folder import check_model_folder, resolve_device
+
+    if Path(path).is_dir():
+        if trust_pickle or trusted_types:
+            raise InputError(
+                f"{path}: a checkpoint folder loads safetensors weights only; --trust-pickle "
+                "and --trust-type do not apply to it (leave them out)"
+            )
+        check_model_folder(path)
+        import importlib.util
+
+        if not all(importlib.util.find_spec(name) for name in ("torch", "transformers")):
+            raise InputError(
+                f"{path}: a checkpoint folder runs with torch and transformers, which are not "
+                "installed: pip install 'denialbench[embeddings]'"
+            )
+        return ModelProcess(path, limits=limits, device=resolve_device(device))
+    if not is_model_file(path):
+        return None
+    resolve_device(device, folder=False)
+    return ModelProcess(path, trust_pickle=trust_pickle, trusted_types=trusted_types, limits=limits)
 
 
 def is_model_file(path: Any) -> bool:
@@ -157,15 +211,18 @@ def evaluate(
     trusted_types: list[str] | tuple = (),
     progress: bool = False,
     limits: SandboxLimits | None = None,
+    device: str = "cpu",
 ) -> EvaluationResult:
-    """Score a model, model file or predictions file on a split or a data file.
+    """Score a model, model file or folder, or predictions file on a split or a data file.
 
     Parameters
     ----------
     model_or_path : estimator or path
         An object with scikit-learn's ``predict(X)`` (X: DataFrame with ``id``,
-        ``claim``, ``response``), a ``.skops``/``.pkl`` file (loaded safely), or
-        a predictions file (``id,label[,p_deny,...]``).
+        ``claim``, ``response``), a ``.skops``/``.pkl`` file (loaded safely), a
+        Hugging Face checkpoint folder (safetensors weights, see
+        :mod:`denialbench.eval._hf_folder`), or a predictions file
+        (``id,label[,p_deny,...]``).
     split : {"test", "validation", "real_test", "real_validation"}
         The bundled split to score on, unless ``data`` is given. On the real
         splits the headline metrics leave out the ambiguous items (no 2/3
@@ -180,6 +237,9 @@ def evaluate(
     limits : SandboxLimits, optional
         Memory, CPU and wall-clock limits of the process that runs a model
         file. A model object is your own and runs in this process, unlimited.
+    device : {"cpu", "cuda", "auto"}
+        Where a checkpoint folder runs; ``auto`` takes a GPU when one is
+        present. Other models run on the CPU.
 
     Examples
     --------
@@ -194,12 +254,12 @@ def evaluate(
     if n_bootstrap < 0:
         raise InputError(f"'n_bootstrap' must be >= 0 (got {n_bootstrap})")
     # start the model process first: its imports overlap the data loading
-    process = (
-        ModelProcess(
-            model_or_path, trust_pickle=trust_pickle, trusted_types=trusted_types, limits=limits
-        )
-        if is_model_file(model_or_path)
-        else None
+    process = model_process_for(
+        model_or_path,
+        trust_pickle=trust_pickle,
+        trusted_types=trusted_types,
+        limits=limits,
+        device=device,
     )
     with process or nullcontext():
         eval_data = load_eval_data(split, data)
@@ -211,6 +271,7 @@ def evaluate(
             progress=progress,
             limits=limits,
             model_process=process,
+            device=device,
         )
     content = result_content(
         eval_data, pred, proba, model_info=model_info, n_bootstrap=n_bootstrap, seed=seed

@@ -65,12 +65,16 @@ def _handled(abi: int) -> tuple[int, int, int]:
     return fs, (_NET_ALL if abi >= 4 else 0), (_SCOPE_ALL if abi >= 6 else 0)
 
 
-def restrict(readable: Iterable[str], writable: Iterable[str] = ()) -> int:
+def restrict(
+    readable: Iterable[str], writable: Iterable[str] = (), devices: Iterable[str] = ()
+) -> int:
     """Confine the calling thread (and threads it starts) to reading ``readable``.
 
     ``readable`` holds files or folders; ``writable`` files that may also be
-    opened for writing (``/dev/null``) and folders that may be changed.
-    Paths that do not exist are skipped. Returns the ABI version used.
+    opened for writing (``/dev/null``) and folders that may be changed;
+    ``devices`` device files that may be opened read-write and sent ioctls (a
+    GPU's, for a checkpoint folder run with ``device="cuda"``). Paths that do
+    not exist are skipped. Returns the ABI version used.
 
     Raises
     ------
@@ -99,6 +103,8 @@ def restrict(readable: Iterable[str], writable: Iterable[str] = ()) -> int:
         rules += [
             (path, fs if os.path.isdir(path) else _FILE_RIGHTS | _WRITE_FILE) for path in writable
         ]
+        device_rights = _FILE_RIGHTS | _WRITE_FILE | (_IOCTL_DEV if abi >= 5 else 0)
+        rules += [(path, device_rights) for path in devices]
         for path, wanted in rules:
             try:
                 fd = os.open(path, os.O_PATH | os.O_CLOEXEC)

@@ -10,9 +10,9 @@ import numpy as np
 from denialbench._console import json_text
 from denialbench._errors import InputError
 from denialbench.corpus._schema import LABELS
-from denialbench.eval._data import EvalData
+from denialbench.eval._data import EvalData, extra_from_table
 from denialbench.eval._predictions import PREDICTION_SUFFIXES
-from denialbench.eval._sandbox import ModelProcess, SandboxLimits
+from denialbench.eval._sandbox import SandboxLimits
 from denialbench.eval._table_files import read_table
 
 __all__ = ["OUTPUT_SUFFIXES", "check_output_path", "predict_file"]
@@ -36,14 +36,12 @@ def check_output_path(out: Path | str) -> None:
 def _check_model_path(model_path: Path) -> None:
     """Refuse what cannot be a model before the input is read."""
     if model_path.is_dir():
-        raise InputError(
-            f"{model_path}: is a folder; give a .skops or .pkl/.pickle/.joblib model file"
-        )
+        return
     if model_path.suffix.lower() in PREDICTION_SUFFIXES:
         raise InputError(
-            f"{model_path}: `predict` needs a model file (.skops, .pkl/.pickle/.joblib), not a "
-            "predictions or data file; to score a predictions file, run "
-            f"`denialbench evaluate {model_path}`"
+            f"{model_path}: `predict` needs a model file (.skops, .pkl/.pickle/.joblib) or a "
+            "checkpoint folder, not a predictions or data file; to score a predictions file, "
+            f"run `denialbench evaluate {model_path}`"
         )
 
 
@@ -55,34 +53,47 @@ def predict_file(
     trust_pickle: bool = False,
     trusted_types: list[str] | tuple = (),
     limits: SandboxLimits | None = None,
+    device: str = "cpu",
 ) -> str:
     """Predict every row of ``input_path``; write to ``out`` or return the text.
 
     The input needs ``claim`` and ``response``; ``id`` is optional (row
     numbers are used without it). The output has ``id``, ``label`` and, when
     the model offers them, ``p_deny`` ... ``p_unrelated``; ``out`` must end
-    in .jsonl or .csv, which decides the format. The model file is loaded and
-    run in the sandboxed model process, under ``limits``.
+    in .jsonl or .csv, which decides the format. The model file or checkpoint
+    folder is loaded and run in the sandboxed model process, under ``limits``;
+    ``device`` (cpu, cuda or auto) is where a folder runs.
     """
-    from denialbench.eval._evaluate import is_model_file
+    from denialbench.eval._evaluate import model_process_for
+    from denialbench.eval._hf_folder import refuse_missing_model
     from denialbench.eval._safe_loading import PICKLE_SUFFIXES, SKOPS_SUFFIXES
 
     model_path = Path(model_path)
     _check_model_path(model_path)
     if out is not None:
         check_output_path(out)
-    if not is_model_file(model_path):
+    if not model_path.exists():
+        refuse_missing_model(model_path)
+    if (
+        not model_path.is_dir()
+        and model_path.suffix.lower() not in PICKLE_SUFFIXES | SKOPS_SUFFIXES
+    ):
         suffix = model_path.suffix.lower()
-        if suffix not in PICKLE_SUFFIXES | SKOPS_SUFFIXES:
-            raise InputError(
-                f"{model_path}: unknown model format {suffix or 'no suffix'!r}; give a .skops or "
-                ".pkl/.pickle/.joblib model file"
-            )
-        raise InputError(f"{model_path}: no such file; check the path")
+        raise InputError(
+            f"{model_path}: unknown model format {suffix or 'no suffix'!r}; give a .skops or "
+            ".pkl/.pickle/.joblib model file, or a checkpoint folder"
+        )
     # started first: its imports overlap the reading of the input
-    with ModelProcess(
-        model_path, trust_pickle=trust_pickle, trusted_types=trusted_types, limits=limits
-    ) as process:
+    process = model_process_for(
+        model_path,
+        trust_pickle=trust_pickle,
+        trusted_types=trusted_types,
+        limits=limits,
+        device=device,
+    )
+    if process is None:  # an existing path that is neither a file nor a folder
+        raise InputError(f"{model_path}: not a model file or checkpoint folder")
+    with process:
         tf = read_table(input_path, error=InputError, required=("claim", "response"))
         table = tf.table
         n = table.num_rows
@@ -100,6 +111,7 @@ def predict_file(
             gold=np.zeros(n, dtype=np.int8),
             claim=table.column("claim").to_numpy(zero_copy_only=False),
             response=table.column("response").to_numpy(zero_copy_only=False),
+            extra=extra_from_table(table),
         )
         pred, proba, _ = process.predict(data)
     labels = np.asarray(LABELS, dtype=object)[pred]

@@ -16,6 +16,13 @@ a child (:mod:`denialbench.eval._sandbox_child`) with:
   (:mod:`denialbench.eval._landlock`);
 - an empty temporary working directory and a scrubbed environment.
 
+A checkpoint folder (:mod:`denialbench.eval._hf_folder`) runs behind the same
+walls, with a larger CPU and wall-clock allowance per item (a transformer
+costs far more per item than a linear model) and, with ``device="cuda"``, a
+GPU: its driver is started before the walls go up, and the memory limit is
+then on data (``RLIMIT_DATA``), because the driver reserves more address
+space than it ever uses.
+
 Only labels and probabilities come back, as raw bytes whose dtype and shape
 are fixed in advance and checked here; nothing from the child is unpickled.
 A crash, a kill or a timeout becomes a :class:`ModelProcessError` naming
@@ -53,6 +60,8 @@ __all__ = [
     "CPU_BASE_S",
     "CPU_PER_ITEM_S",
     "DEFAULT_MEMORY_BYTES",
+    "NEURAL_CPU_PER_ITEM_S",
+    "NEURAL_WALL_PER_ITEM_S",
     "WALL_BASE_S",
     "WALL_PER_ITEM_S",
     "ModelProcess",
@@ -70,6 +79,9 @@ CPU_PER_ITEM_S = 0.05
 #: wall-clock seconds allowed = WALL_BASE_S + WALL_PER_ITEM_S * items
 WALL_BASE_S = 300.0
 WALL_PER_ITEM_S = 0.1
+#: CPU and wall-clock seconds per item for a checkpoint folder (a transformer per item)
+NEURAL_CPU_PER_ITEM_S = 0.5
+NEURAL_WALL_PER_ITEM_S = 1.0
 #: BLAS and OpenMP threads in the model process. One, because the seccomp filter forbids
 #: every new thread once it is installed, and OpenBLAS tears its pool down on any fork
 #: attempt and would then need to start it again.
@@ -144,11 +156,13 @@ class SandboxLimits:
     def memory_bytes(self) -> int:
         return parse_size(self.memory)
 
-    def cpu_for(self, n_items: int) -> float:
-        return self.cpu_seconds or CPU_BASE_S + CPU_PER_ITEM_S * n_items
+    def cpu_for(self, n_items: int, *, neural: bool = False) -> float:
+        per_item = NEURAL_CPU_PER_ITEM_S if neural else CPU_PER_ITEM_S
+        return self.cpu_seconds or CPU_BASE_S + per_item * n_items
 
-    def wall_for(self, n_items: int) -> float:
-        return self.wall_seconds or WALL_BASE_S + WALL_PER_ITEM_S * n_items
+    def wall_for(self, n_items: int, *, neural: bool = False) -> float:
+        per_item = NEURAL_WALL_PER_ITEM_S if neural else WALL_PER_ITEM_S
+        return self.wall_seconds or WALL_BASE_S + per_item * n_items
 
 
 def clean_text(text: str, limit: int = _MAX_MESSAGE_CHARS) -> str:
@@ -169,6 +183,10 @@ def _environment(workdir: str) -> dict[str, str]:
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
         "TOKENIZERS_PARALLELISM": "false",
+        # transformers: no progress bars (tqdm's monitor is a thread) and no loading
+        # thread pool; the filter refuses new threads once it is up
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        "HF_DEACTIVATE_ASYNC_LOAD": "1",
         # pyarrow's jemalloc starts a background thread unless told not to; the
         # process must be single-threaded when Landlock (a per-thread wall) goes up
         "JE_ARROW_MALLOC_CONF": "background_thread:false",
@@ -202,6 +220,9 @@ class ModelProcess:
 
     Start it early (it imports numpy and scikit-learn while the caller reads
     its data), call :meth:`predict` once, and close it (a context manager).
+    ``path`` is a model file or a checkpoint folder; ``device`` (``cpu`` or
+    ``cuda``, see :func:`~denialbench.eval._hf_folder.resolve_device`) is
+    where a folder runs.
     """
 
     def __init__(
@@ -211,14 +232,18 @@ class ModelProcess:
         trust_pickle: bool = False,
         trusted_types: list[str] | tuple = (),
         limits: SandboxLimits | None = None,
+        device: str = "cpu",
         _probe: dict[str, Any] | None = None,
     ) -> None:
         self.display = str(path)
         self._absolute = str(Path(path).absolute())
         self.limits = limits or SandboxLimits()
+        self.folder = _probe is None and Path(path).is_dir()
         self._workdir = tempfile.mkdtemp(prefix="denialbench-model-")
         settings = {
             "model": None if _probe else self._absolute,
+            "folder": self.folder,
+            "device": device if self.folder else "cpu",
             "probe": _probe,
             "trust_pickle": trust_pickle,
             "trusted_types": list(trusted_types),
@@ -291,16 +316,17 @@ class ModelProcess:
     def predict(self, data: Any) -> tuple[np.ndarray, np.ndarray | None, str]:
         """Label codes, probabilities (LABELS order, or None) and the model's class name."""
         n = len(data)
-        request = {
-            "cpu_seconds": self.limits.cpu_for(n),
-            "items": {
-                "id": _strings(data.id_array()),
-                "claim": _strings(data.claim),
-                "response": _strings(data.response),
-            },
+        items = {
+            "id": _strings(data.id_array()),
+            "claim": _strings(data.claim),
+            "response": _strings(data.response),
         }
+        if self.folder:
+            # a folder's input template may name these; other models see id, claim, response
+            items.update({name: _strings(values) for name, values in data.extra.items()})
+        request = {"cpu_seconds": self.limits.cpu_for(n, neural=self.folder), "items": items}
         body = json.dumps(request).encode() + b"\n"
-        deadline = self._started + self.limits.wall_for(n)
+        deadline = self._started + self.limits.wall_for(n, neural=self.folder)
         results, stderr_tail, outcome = self._exchange(body, deadline, n)
         if outcome == "complete":
             if not self._reap(_EXIT_GRACE_S):
@@ -313,8 +339,8 @@ class ModelProcess:
         if outcome == "timeout":
             raise ModelProcessError(
                 f"{self.display}: the model process was stopped after "
-                f"{self.limits.wall_for(n):.0f} s of wall-clock time (the limit for {n} items; "
-                "raise it with --timeout)"
+                f"{self.limits.wall_for(n, neural=self.folder):.0f} s of wall-clock time (the "
+                f"limit for {n} items; raise it with --timeout)"
             )
         if outcome == "overflow":
             raise ModelProcessError(f"{self.display}: the model process sent more than a result")
@@ -368,7 +394,7 @@ class ModelProcess:
         """The message for a child that ended without a reply."""
         code = self._proc.returncode
         cpu = self._rusage.ru_utime + self._rusage.ru_stime if self._rusage else 0.0
-        cpu_limit = max(int(self.limits.cpu_for(n) + 0.999), 1)
+        cpu_limit = max(int(self.limits.cpu_for(n, neural=self.folder) + 0.999), 1)
         prefix = f"{self.display}: the model process"
         if code is not None and code < 0:
             number = -code

@@ -15,7 +15,9 @@ The order matters: limits first, then the imports and the BLAS warm-up
 (which need threads and files), then Landlock (while there is one thread:
 it binds the thread that sets it up and the threads started later), then
 imports the model file names (torch starts threads), then seccomp, and only
-then is the model file loaded. The settings line can name a probe (a function in a
+then is the model file loaded. A checkpoint folder's warm-up imports torch and
+transformers (and starts the GPU for ``device="cuda"``) in that same window;
+its weights are read behind all the walls. The settings line can name a probe (a function in a
 test module) in place of a model file; only the parent writes that line, so
 no model file can reach it.
 """
@@ -56,7 +58,10 @@ def _set_limits(settings: dict[str, Any]) -> None:
     # a file the model somehow opens cannot grow; pipes are not files
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
     memory = int(settings["memory_bytes"])
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    # a GPU driver reserves far more address space than it uses, and fails under an
+    # address-space limit; data (heap and private mappings) is what a runaway grows
+    kind = resource.RLIMIT_DATA if settings.get("device") == "cuda" else resource.RLIMIT_AS
+    resource.setrlimit(kind, (memory, memory))
 
 
 def _warm_up() -> None:
@@ -77,15 +82,24 @@ def _warm_up() -> None:
     import denialbench.eval._safe_loading  # noqa: F401
 
 
-def _prepare(model: str | None) -> None:
+def _prepare(settings: dict[str, Any]) -> None:
     """Import, while imports may still write and start threads, what the model file names.
 
     The names come from a static scan (no unpickling). This package's own
     allowlisted classes may offer ``_sandbox_warm_up``
     (the embedding baseline loads its encoder: torch opens /dev/null for
-    writing when it is imported, which the filter would refuse).
+    writing when it is imported, which the filter would refuse). A checkpoint
+    folder imports torch and transformers (:func:`._hf_model.warm_up`).
     """
+    model = settings.get("model")
     if not model:
+        return
+    if settings.get("folder"):
+        from denialbench.eval._hf_folder import check_model_folder
+        from denialbench.eval._hf_model import warm_up
+
+        # reads JSON and file names only; the weights are read behind the walls
+        warm_up(check_model_folder(model).model_type, settings.get("device") or "cpu")
         return
     from denialbench.eval import _safe_loading as loading
     from denialbench.eval._unpickler import resolve_allowed
@@ -140,11 +154,24 @@ def _readable_paths(settings: dict[str, Any]) -> list[str]:
         "/dev/urandom",
         f"/proc/{os.getpid()}",
         "/sys/devices/system/cpu",
+        # torch's cpuinfo reads it before its first float16 kernel (a float16 checkpoint)
+        "/proc/cpuinfo",
         os.getcwd(),
     ]
     if settings.get("model"):
         paths.append(settings["model"])
+    if settings.get("device") == "cuda":
+        paths += ["/proc/driver/nvidia", "/sys/bus/pci", "/sys/devices", "/proc/self"]
     return paths
+
+
+def _gpu_devices(settings: dict[str, Any]) -> list[str]:
+    """The NVIDIA device files a ``cuda`` run opens read-write and sends ioctls to."""
+    if settings.get("device") != "cuda":
+        return []
+    import glob
+
+    return sorted(glob.glob("/dev/nvidia*"))
 
 
 def _thread_count() -> int:
@@ -164,7 +191,9 @@ def _restrict_reads(settings: dict[str, Any], walls: dict[str, Any]) -> None:
         # /dev/null and the empty working folder stay writable for Landlock (torch's
         # import writes to both); seccomp refuses every write once the imports are done
         walls["landlock"] = _landlock.restrict(
-            _readable_paths(settings), writable=["/dev/null", os.getcwd()]
+            _readable_paths(settings),
+            writable=["/dev/null", os.getcwd()],
+            devices=_gpu_devices(settings),
         )
     except OSError as exc:
         walls["landlock"], walls["landlock_error"] = 0, str(exc)
@@ -194,6 +223,10 @@ def _load(settings: dict[str, Any]) -> Any:
 
         function = getattr(importlib.import_module(probe["module"]), probe["function"])
         return function(*probe.get("args", ()))
+    if settings.get("folder"):
+        from denialbench.eval._hf_model import load_checkpoint
+
+        return load_checkpoint(settings["model"], device=settings.get("device") or "cpu")
     from denialbench.eval._safe_loading import load_model
 
     return load_model(
@@ -213,11 +246,9 @@ class _Items:
         import numpy as np
         import pandas as pd
 
+        # id, claim, response; and speaker, claim_source where sent (checkpoint folders)
         return pd.DataFrame(
-            {
-                name: np.asarray(self._items[name], dtype=object)
-                for name in ("id", "claim", "response")
-            }
+            {name: np.asarray(values, dtype=object) for name, values in self._items.items()}
         )
 
 
@@ -247,16 +278,23 @@ def _run(settings: dict[str, Any], stdin: Any, out: int) -> None:
         sys.path.insert(0, settings["probe"]["path"])
         __import__(settings["probe"]["module"])
     _warm_up()
-    walls: dict[str, Any] = {}
+    walls: dict[str, Any] = {"device": settings.get("device") or "cpu"}
     _restrict_reads(settings, walls)
-    _prepare(settings.get("model"))
+    try:
+        _prepare(settings)
+    except Exception as exc:  # a GPU asked for and missing: the user's input
+        kind = _error_kind(exc)
+        message = str(exc) if kind != "model" else f"{type(exc).__name__}: {exc}"
+        _send(out, {"type": "error", "kind": kind, "message": _short(message), "walls": walls})
+        return
     request = json.loads(stdin.readline())
     _forbid(walls, float(request["cpu_seconds"]))
     try:
         model = _load(settings)
         from denialbench.eval._model import run_model
 
-        cls = type(model)
+        # a folder is named by its architecture (BertForSequenceClassification), not the wrapper
+        cls = type(model.model) if settings.get("folder") else type(model)
         # _Items has the parts of EvalData that run_model reads
         pred, proba = run_model(model, cast(Any, _Items(request["items"])))
     except MemoryError:

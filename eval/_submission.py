@@ -145,10 +145,12 @@ def trained_folder() -> Path:
 def shipped_baseline(model: dict[str, Any], where: str) -> Path:
     """The shipped model file a baseline entry was scored with; raise unless it matches.
 
-    The entry's model block must name a ``.pkl``/``.skops`` file of
-    ``baselines/trained/`` whose SHA-256 equals the stored one.
+    The entry's model block must name a ``.pkl``/``.skops`` file or a
+    checkpoint folder of ``baselines/trained/`` whose SHA-256 equals the stored
+    one (a folder's covers all its files).
     """
     from denialbench.corpus._io import sha256_file
+    from denialbench.eval._hf_folder import folder_sha256
 
     name = model.get("path") or ""
     path = trained_folder() / name
@@ -156,17 +158,18 @@ def shipped_baseline(model: dict[str, Any], where: str) -> Path:
         "--baseline is for the project's shipped baselines: evaluate a file of "
         "baselines/trained/ (tools/refresh_baselines.py), or leave out --baseline"
     )
+    is_folder = model.get("kind") == "checkpoint"
     if (
-        model.get("kind") not in ("pickle", "skops")
+        model.get("kind") not in ("pickle", "skops", "checkpoint")
+        or not name
         or Path(name).name != name
-        or not name.endswith(_MODEL_SUFFIXES)
-        or not path.is_file()
+        or not (path.is_dir() if is_folder else name.endswith(_MODEL_SUFFIXES) and path.is_file())
     ):
         raise InputError(
             f"{where}: marked as a baseline, but its model ({model.get('kind')} "
             f"{name or None!r}) is not a model file shipped in baselines/trained/; {how}"
         )
-    if sha256_file(path) != model.get("sha256"):
+    if (folder_sha256(path) if is_folder else sha256_file(path)) != model.get("sha256"):
         raise InputError(
             f"{where}: marked as a baseline, but baselines/trained/{name} has another SHA-256 "
             f"than the scored file (the baselines were retrained or the file differs); {how}"

@@ -31,7 +31,7 @@ def _shipped_models(trained: Path, names: list[str] | None) -> dict[str, Path]:
     for name in chosen:
         if REGISTRY[name].needs_embeddings and not embeddings_available():
             continue
-        path = trained / f"{name}.skops"
+        path = REGISTRY[name].model_path(trained, ".skops")
         if path.exists():
             models[name] = path
     if not models:

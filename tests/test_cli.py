@@ -246,7 +246,8 @@ def test_trust_pickle_with_a_missing_module_says_how_to_fix(cli, tmp_path):
 
 @pytest.mark.parametrize("command", ["evaluate", "predict"])
 @pytest.mark.parametrize("name", ["model.pkl", "model.skops", "preds"])
-def test_a_folder_as_model_is_refused(cli, tmp_path, command, name):
+def test_a_folder_that_is_no_checkpoint_is_refused(cli, tmp_path, command, name):
+    # a folder is read as a Hugging Face checkpoint (tests/eval/test_hf_folder.py)
     folder = tmp_path / name
     folder.mkdir()
     pairs = tmp_path / "pairs.csv"
@@ -254,7 +255,7 @@ def test_a_folder_as_model_is_refused(cli, tmp_path, command, name):
     args = ["--input", pairs] if command == "predict" else []
     out = cli(command, folder, *args)
     assert out.exit_code == 2, out.output
-    assert f"{folder}: is a folder" in out.output
+    assert f"{folder}: no config.json" in out.output
 
 
 def test_output_paths_are_checked_before_scoring(cli, tmp_path):

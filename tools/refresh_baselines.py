@@ -52,15 +52,17 @@ def refresh(names: list[str], date: str, *, retrain: bool = True) -> None:
         if retrain:
             for _ in train_baselines(name, TRAINED, seed=0, progress=True):
                 pass
-        elif not (TRAINED / f"{name}.pkl").is_file():
-            raise InputError(f"{TRAINED / name}.pkl: missing; run without --no-retrain")
+        # the .pkl file, or the checkpoint folder of a fine-tuned baseline (cross_encoder)
+        model = spec.model_path(TRAINED)
+        if not retrain and not model.exists():
+            raise InputError(f"{model}: missing; run without --no-retrain")
         with tempfile.TemporaryDirectory() as scratch:
             results = Path(scratch) / f"{name}.json"
-            evaluate(TRAINED / f"{name}.pkl").save(results)
+            evaluate(model).save(results)
             real_results = None
             if with_real:
                 real_results = Path(scratch) / f"{name}-real_test.json"
-                evaluate(TRAINED / f"{name}.pkl", "real_test").save(real_results)
+                evaluate(model, "real_test").save(real_results)
             meta = {
                 "name": name,
                 "authors": "DenialBench developers",

@@ -153,13 +153,24 @@ CpuLimit = Annotated[
     float | None,
     typer.Option(
         "--cpu-limit",
-        help="CPU seconds for the model process (default: 120 + 0.05 per item).",
+        help="CPU seconds for the model process (default: 120 + 0.05 per item; 0.5 per item "
+        "for a Hugging Face checkpoint).",
     ),
 ]
 Timeout = Annotated[
     float | None,
     typer.Option(
-        "--timeout", help="Wall-clock seconds for the model process (default: 300 + 0.1 per item)."
+        "--timeout",
+        help="Wall-clock seconds for the model process (default: 300 + 0.1 per item; 1 per "
+        "item for a Hugging Face checkpoint).",
+    ),
+]
+Device = Annotated[
+    str,
+    typer.Option(
+        "--device",
+        help="Where a Hugging Face checkpoint runs: cpu, cuda (a GPU; exit 2 if none), or "
+        "auto (a GPU when one is present). Other models run on the CPU.",
     ),
 ]
 
@@ -494,6 +505,7 @@ TrustType = Annotated[
     epilog=examples(
         "denialbench evaluate baselines/trained/pair_tfidf.skops --out results.json",
         "denialbench evaluate my_predictions.csv --split validation --report-dir report",
+        "denialbench evaluate path/to/checkpoint_folder --device auto",
     ),
 )
 @_handles_errors
@@ -501,7 +513,8 @@ def evaluate_command(
     model: Annotated[
         Path,
         typer.Argument(
-            help="A .skops or .pkl/.pickle/.joblib model, or a predictions .jsonl/.csv file "
+            help="A .skops or .pkl/.pickle/.joblib model, a Hugging Face checkpoint folder "
+            "(config.json, model.safetensors, tokenizer files), or a predictions .jsonl/.csv file "
             "with id, label and optionally p_deny, p_confirm, p_evade, p_unrelated; a label is "
             f"a name or its id ({LABEL_IDS_HELP}). "
             "WARNING: loading a pickle can run code; pickles are read through an "
@@ -574,9 +587,10 @@ def evaluate_command(
     memory_limit: MemoryLimit = "4GiB",
     cpu_limit: CpuLimit = None,
     timeout: Timeout = None,
+    device: Device = "cpu",
     as_json: JsonFlag = False,
 ) -> None:
-    """Score a model or a predictions file on a split or a task, with bootstrap CIs."""
+    """Score a model, a checkpoint folder or a predictions file on a split or a task."""
     from denialbench.eval import evaluate
     from denialbench.eval._misclassified import check_errors_path, write_misclassified
     from denialbench.eval._summary import print_summary
@@ -629,6 +643,7 @@ def evaluate_command(
             trusted_types=trust_type or [],
             progress=not as_json,
             limits=_limits(memory_limit, cpu_limit, timeout),
+            device=device,
         )
     if out is not None:
         result.save(out)
@@ -767,7 +782,8 @@ def compare_command(
 @app.command(
     "predict",
     epilog=examples(
-        "denialbench predict baselines/trained/pair_tfidf.skops --input pairs.csv --out labels.csv"
+        "denialbench predict baselines/trained/pair_tfidf.skops --input pairs.csv --out labels.csv",
+        "denialbench predict path/to/checkpoint_folder --input pairs.csv --device auto",
     ),
 )
 @_handles_errors
@@ -775,7 +791,8 @@ def predict_command(
     model: Annotated[
         Path,
         typer.Argument(
-            help="A .skops or .pkl/.pickle/.joblib model (pickles through the allowlist).",
+            help="A .skops or .pkl/.pickle/.joblib model (pickles through the allowlist), or a "
+            "Hugging Face checkpoint folder (safetensors weights).",
             show_default=False,
         ),
     ],
@@ -799,6 +816,7 @@ def predict_command(
     memory_limit: MemoryLimit = "4GiB",
     cpu_limit: CpuLimit = None,
     timeout: Timeout = None,
+    device: Device = "cpu",
 ) -> None:
     """Label your own claim/response pairs with a model."""
     from denialbench.eval._predict import predict_file
@@ -810,6 +828,7 @@ def predict_command(
         trust_pickle=trust_pickle,
         trusted_types=trust_type or [],
         limits=_limits(memory_limit, cpu_limit, timeout),
+        device=device,
     )
     if out is None:
         sys.stdout.write(text)
@@ -836,7 +855,11 @@ def baselines_list(as_json: JsonFlag = False) -> None:
 
 
 @baselines_app.command(
-    "train", epilog=examples("denialbench baselines train pair_tfidf --out-dir my_models")
+    "train",
+    epilog=examples(
+        "denialbench baselines train pair_tfidf --out-dir my_models",
+        "denialbench baselines train cross_encoder --seed 0 --learning-rate 5e-5 --epochs 2",
+    ),
 )
 @_handles_errors
 def baselines_train(
@@ -851,16 +874,57 @@ def baselines_train(
     seed: Annotated[
         int, typer.Option(help="Random seed of the seeded baselines (recorded in the model card).")
     ] = 0,
+    learning_rate: Annotated[
+        list[float] | None,
+        typer.Option(
+            "--learning-rate",
+            help="cross_encoder: the learning rates to try (repeatable; default 3e-5 and 5e-5).",
+        ),
+    ] = None,
+    epochs: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="cross_encoder: epochs of the schedule; the best epoch on validation is kept "
+            "(default 3).",
+        ),
+    ] = None,
+    max_train_items: Annotated[
+        int | None,
+        typer.Option(
+            "--max-train-items",
+            min=1,
+            help="cross_encoder: train on a seeded sample of this many items (quick runs).",
+        ),
+    ] = None,
+    base_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--base-model",
+            help="cross_encoder: another local checkpoint to fine-tune (default: the "
+            "all-MiniLM-L6-v2 of the [embeddings] extra).",
+        ),
+    ] = None,
 ) -> None:
     """Train on train, select hyperparameters on validation, save and card."""
     from denialbench.baselines import train_baselines
 
     check_output_dir(out_dir, "--out-dir")
-    for summary in train_baselines(name, out_dir, seed=seed, progress=True):
+    summaries = train_baselines(
+        name,
+        out_dir,
+        seed=seed,
+        progress=True,
+        learning_rates=learning_rate,
+        epochs=epochs,
+        max_train_items=max_train_items,
+        base_model=base_model,
+    )
+    for summary in summaries:
         say(
             _console(),
             f"{summary['name']}: validation macro-F1 {summary['validation_macro_f1']:.4f}, "
-            f"test macro-F1 {summary['test_macro_f1']:.4f} -> {summary['skops']}",
+            f"test macro-F1 {summary['test_macro_f1']:.4f} -> {summary['saved']}",
         )
 
 

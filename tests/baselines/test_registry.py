@@ -28,6 +28,8 @@ TRAINED = Path(str(resources.files("denialbench.baselines") / "trained"))
 LIGHT = [name for name, spec in REGISTRY.items() if not spec.needs_embeddings]
 SHIPPED = [name for name, spec in REGISTRY.items() if spec.shipped]
 SHIPPED_LIGHT = [name for name in SHIPPED if name in LIGHT]
+#: Shipped baselines saved as a checkpoint folder (cross_encoder, once trained and shipped).
+SHIPPED_FOLDERS = [name for name in SHIPPED if REGISTRY[name].artifact == "folder"]
 
 TOY = pd.DataFrame(
     {
@@ -92,8 +94,9 @@ def test_factories_return_unfitted_estimators_that_fit_the_contract(name):
 def test_factory_defaults_are_the_shipped_hyperparameters(name):
     """`make_<name>()` builds the shipped model, so the README snippet reproduces it."""
     _needs_extra(name)
-    shipped = load_model(TRAINED / f"{name}.pkl")
-    assert _plain_params(REGISTRY[name].factory()) == _plain_params(shipped)
+    if REGISTRY[name].artifact == "file":
+        shipped = load_model(TRAINED / f"{name}.pkl")
+        assert _plain_params(REGISTRY[name].factory()) == _plain_params(shipped)
     card = (TRAINED / f"{name}.md").read_text("utf-8")
     selected = re.search(r"Selected hyperparameters: `(.*?)`", card)
     assert selected, f"{name}.md names no selected hyperparameters"
@@ -114,8 +117,8 @@ def test_shipped_artifacts_are_small_and_load_safely(name):
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_every_shipped_baseline_has_files_a_card_and_a_leaderboard_entry(name, repo):
-    for suffix in (".skops", ".pkl", ".md"):
-        assert (TRAINED / f"{name}{suffix}").is_file(), f"run tools/refresh_baselines.py {name}"
+    for path in REGISTRY[name].model_files(TRAINED):
+        assert path.exists(), f"{path}: missing; run tools/refresh_baselines.py {name}"
     board = repo / "leaderboard"
     if not board.is_dir():
         pytest.skip("needs a checkout")
@@ -127,6 +130,26 @@ def test_every_shipped_baseline_has_files_a_card_and_a_leaderboard_entry(name, r
         f"no leaderboard entry for {name} on corpus {CORPUS_VERSION}; "
         f"run tools/refresh_baselines.py {name}"
     )
+
+
+@pytest.mark.parametrize("name", SHIPPED_FOLDERS)
+def test_shipped_checkpoint_folders_are_small_and_pass_the_folder_checks(name):
+    from denialbench.eval._hf_folder import check_model_folder
+
+    folder = REGISTRY[name].model_path(TRAINED)
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    assert size <= 50 * 1000 * 1000, f"{folder}: {size / 1e6:.1f} MB"
+    check_model_folder(folder)  # loads with no trust flags
+
+
+def test_model_paths_follow_the_artifact_kind(tmp_path):
+    assert REGISTRY["pair_tfidf"].model_path(tmp_path) == tmp_path / "pair_tfidf.pkl"
+    assert REGISTRY["pair_tfidf"].model_path(tmp_path, ".skops") == tmp_path / "pair_tfidf.skops"
+    assert REGISTRY["cross_encoder"].model_path(tmp_path) == tmp_path / "cross_encoder"
+    assert [p.name for p in REGISTRY["cross_encoder"].model_files(tmp_path)] == [
+        "cross_encoder",
+        "cross_encoder.md",
+    ]
 
 
 def test_safe_classes_come_from_the_registry():

@@ -56,4 +56,12 @@ def pytest_benchmark_update_json(config, benchmarks, output_json):
         ratios["evaluate / floor (median time; target <= 1.5)"] = (
             medians["test_evaluate_end_to_end"] / medians["test_floor_script"]
         )
+    for bench in output_json["benchmarks"]:
+        extra = bench.get("extra_info", {})
+        if "pairs_per_second" in extra:  # the cross_encoder's inference speed
+            key = (
+                f"{bench['name']}: pairs per second ({extra['pairs']} test pairs, "
+                f"{extra['torch_threads']} torch threads)"
+            )
+            ratios[key] = extra["pairs_per_second"]
     output_json["ratios"] = ratios

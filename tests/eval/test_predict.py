@@ -35,7 +35,7 @@ def test_output_format_follows_the_suffix(tmp_path):
 def test_the_model_is_checked_before_the_pairs(tmp_path):
     folder = tmp_path / "model.pkl"
     folder.mkdir()
-    with pytest.raises(InputError, match="is a folder"):
+    with pytest.raises(InputError, match=r"no config\.json"):
         predict_file(folder, tmp_path / "no_pairs_here.csv")
     with pytest.raises(InputError, match="needs a model file"):
         predict_file(tmp_path / "preds.jsonl", tmp_path / "no_pairs_here.csv")
