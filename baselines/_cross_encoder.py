@@ -84,8 +84,8 @@ class CrossEncoderClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        learning_rate: float = 5e-5,
-        epochs: int = 3,
+        learning_rate: float = 1e-4,
+        epochs: int = 6,
         batch_size: int = 16,
         max_length: int = 128,
         warmup_fraction: float = 0.1,
@@ -297,8 +297,8 @@ class CrossEncoderClassifier(ClassifierMixin, BaseEstimator):
 
 
 def make_cross_encoder(
-    learning_rate: float = 5e-5,
-    epochs: int = 3,
+    learning_rate: float = 1e-4,
+    epochs: int = 6,
     batch_size: int = 16,
     max_length: int = 128,
     seed: int = 0,

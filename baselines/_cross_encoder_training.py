@@ -214,7 +214,7 @@ def train_cross_encoder(
     ----------
     learning_rates, epochs
         Narrow the grid (default: the registry's, learning rates
-        3e-5 and 5e-5 over 3 epochs).
+        1e-4 over 6 epochs).
     max_train_items
         Train on a seeded sample of this many items (quick runs).
     base_model

@@ -243,6 +243,8 @@ def corpus_validate(data_dir: DataDir = None, as_json: JsonFlag = False) -> None
         f"{m['deny_no_cue_share']:.1%}, non-deny with cue {m['nondeny_cue_share']:.1%}, "
         f"contrast {m['contrast_share']:.1%}",
     )
+    for target in report["targets_missed"]:
+        say(_console(), f"target missed: {target}")
 
 
 @corpus_app.command(
@@ -878,7 +880,7 @@ def baselines_train(
         list[float] | None,
         typer.Option(
             "--learning-rate",
-            help="cross_encoder: the learning rates to try (repeatable; default 3e-5 and 5e-5).",
+            help="cross_encoder: the learning rates to try (repeatable; default 1e-4).",
         ),
     ] = None,
     epochs: Annotated[

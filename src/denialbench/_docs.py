@@ -20,7 +20,7 @@ from denialbench._errors import CheckFailed, InputError
 __all__ = ["update_docs"]
 
 _BLOCK = re.compile(
-    r"(<!-- BEGIN GENERATED: (?P<name>[a-z_]+) -->\n)(?P<body>.*?)"
+    r"(<!-- BEGIN GENERATED: (?P<name>[a-z0-9_]+) -->\n)(?P<body>.*?)"
     r"(<!-- END GENERATED: (?P=name) -->)",
     re.S,
 )
@@ -198,6 +198,24 @@ def v1_recheck_text(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def narration_text(root: Path) -> str:
+    """The blind reader's speech-or-narration verdicts on a sample of responses."""
+    from denialbench.corpus._io import iter_jsonl
+
+    path = root / "corpus" / "agreement" / "narration" / "sample_verdicts.jsonl"
+    if not path.exists():
+        return "The narration check has not been run yet.\n"
+    rows = [row for _, row in iter_jsonl(path)]
+    narration = [r for r in rows if r["verdict"] == "narration"]
+    noted = [r for r in rows if r["verdict"] == "speech" and r["note"]]
+    return (
+        f"A blind reader judged {len(rows)} distinct responses drawn at random: "
+        f"{len(narration)} narration, {len(rows) - len(narration)} speech, of which "
+        f"{len(noted)} borderline (third-person statements of fact counted as the "
+        "organisation's own statement; listed with a note in the file).\n"
+    )
+
+
 def stats_text(root: Path) -> str:
     from denialbench.corpus import stats, stats_markdown
 
@@ -291,6 +309,7 @@ _PRODUCERS: dict[str, dict[str, Callable[[Path], str]]] = {
         "agreement": agreement_text,
         "blind_labels": blind_labels_text,
         "v1_recheck": v1_recheck_text,
+        "narration": narration_text,
         "checksums": checksums_text,
         "probes": probes_text,
         "real": real_text,

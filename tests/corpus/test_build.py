@@ -215,6 +215,11 @@ def test_blind_labels_become_counts(root):
     agreement = json.loads((root / "agreement" / "blind_labels.json").read_text("utf-8"))
     assert agreement["splits"]["test"]["fleiss_kappa"] == pytest.approx(1.0)
     assert all(a["test"]["macro_f1"] == pytest.approx(1.0) for a in agreement["annotators"])
+    from denialbench.corpus._blind_labels import annotator_reference
+
+    reference = annotator_reference(agreement)
+    assert reference["annotators"] == 3 and reference["mean_macro_f1"] == pytest.approx(1.0)
+    assert annotator_reference({"annotators": [], "splits": {}}) is None
     assert len(items) == sum(agreement["splits"][s]["items"] for s in ("validation", "test"))
 
 

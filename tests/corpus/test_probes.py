@@ -32,6 +32,16 @@ def test_id_only_catches_ids_that_encode_the_label(tmp_path):
     floor = {"majority": 0.1}
     assert PROBE["id_only"].check(leaky_f1, floor)[0] is False
     assert PROBE["id_only"].check(0.11, floor)[0] is True
+    # the model's own score on shuffled labels is a floor too, but no shelter for a leak
+    noisy = {"majority": 0.1, "id_only_shuffled": 0.2}
+    assert PROBE["id_only"].check(0.21, noisy)[0] is True
+    assert PROBE["id_only"].check(leaky_f1, noisy)[0] is False
+
+
+def test_the_shuffled_label_floor_learns_nothing_from_a_leak(tmp_path):
+    leaky = make_records(item_id=lambda g, _, label: f"{label}-{g:03d}")
+    shuffled = score_probe(PROBE["id_only_shuffled"], *_split(tmp_path, leaky))
+    assert shuffled < 0.5
 
 
 def test_metadata_only_catches_a_speaker_per_label(tmp_path):

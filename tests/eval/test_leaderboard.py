@@ -409,3 +409,26 @@ def test_cli_add_refuses_bad_url_and_date(cli, tmp_path, result_file, option, va
     assert out.exit_code == 2, out.output
     assert message in " ".join(out.output.split())
     assert not (tmp_path / "board").exists()
+
+
+def test_the_current_table_ends_with_the_model_annotators(tmp_path, result_file, monkeypatch):
+    from denialbench.corpus import _blind_labels
+
+    agreement = {
+        "splits": {"test": {"items": 9, "ambiguous": 1, "fleiss_kappa": 0.9}},
+        "annotators": [
+            {"annotator": "a", "test": {"items": 9, "macro_f1": 0.9, "accuracy": 0.9}},
+            {"annotator": "b", "test": {"items": 9, "macro_f1": 0.8, "accuracy": 0.8}},
+        ],
+    }
+    monkeypatch.setattr(_blind_labels, "bundled_agreement", lambda: agreement)
+    board = tmp_path / "board"
+    leaderboard.add(result_file, META, board)
+    text = leaderboard.render(board)
+    row = next(line for line in text.splitlines() if line.startswith("| ref |"))
+    assert "Model annotators (reference, not a submission)" in row
+    assert "2 blind language-model annotator instances" in row
+    assert "0.850 (mean; range 0.800-0.900)" in row
+    assert "Fleiss' kappa 0.900 over 9 test items" in text
+    monkeypatch.setattr(_blind_labels, "bundled_agreement", lambda: None)
+    assert "| ref |" not in leaderboard.render(board)
