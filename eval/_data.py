@@ -319,6 +319,7 @@ def _from_records(records: list[dict[str, Any]], source: dict[str, Any]) -> Eval
 
 def _from_file(path: Path) -> EvalData:
     """A user's JSONL/CSV in the corpus schema (id, claim, response, label required)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     from denialbench.eval._table_files import read_table
@@ -353,6 +354,14 @@ def _from_file(path: Path) -> EvalData:
         data.tags = _arrow_tags(table.column("tags"), len(gold))
     if "group" in table.column_names:
         data.group = _codes(table.column("group"))
+    if "ambiguous" in table.column_names and pa.types.is_boolean(table.column("ambiguous").type):
+        # a copy of a 2.0.0 split scores like the bundled one: ambiguous items apart
+        flags = numeric(pc.fill_null(table.column("ambiguous"), False), bool)
+        if flags.any():
+            data.headline = ~flags
+            data.slices["ambiguous"] = _categorical(
+                ["ambiguous" if flag else "clear" for flag in flags]
+            )
     return data
 
 

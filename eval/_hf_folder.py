@@ -187,12 +187,47 @@ def refuse_missing_model(path: Path) -> None:
 
 def _read_json(path: Path, folder: Path) -> Any:
     where = f"{folder}/{path.name}"
+    # a FIFO or device named like a config file would block the read forever,
+    # in this process, before any sandbox limit applies
+    if path.is_symlink() or not path.is_file():
+        raise InputError(f"{where}: not a regular file; save the folder's files as plain files")
     try:
         if path.stat().st_size > _MAX_CONFIG_BYTES:
             raise InputError(f"{where}: larger than {_MAX_CONFIG_BYTES // 2**20} MiB")
         return json.loads(path.read_text("utf-8"))
+    except RecursionError:
+        raise InputError(f"{where}: not readable JSON (nested too deeply)") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise InputError(f"{where}: not readable JSON ({exc})") from None
+
+
+#: The most a checkpoint folder may hold, all files together: far above any model
+#: a CPU harness can run, and a bound on what `evaluate` hashes before running it.
+MAX_CHECKPOINT_BYTES = 32 * 2**30
+
+
+def _refuse_odd_entries(folder: Path) -> None:
+    """Special files, control characters in names, and folders too big to hash."""
+    total = 0
+    for path in folder.rglob("*"):
+        name = str(path.relative_to(folder))
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+            raise InputError(
+                f"{folder}: a file name holds control characters ({name!r}); rename it"
+            )
+        if path.is_symlink() or path.is_dir():
+            continue
+        if not path.is_file():
+            raise InputError(
+                f"{folder}: {name!r} is not a regular file (a FIFO, socket or device); "
+                "a checkpoint folder holds plain files only"
+            )
+        total += path.stat().st_size
+        if total > MAX_CHECKPOINT_BYTES:
+            raise InputError(
+                f"{folder}: its files hold more than {MAX_CHECKPOINT_BYTES // 2**30} GiB; "
+                "that is no checkpoint this harness can run"
+            )
 
 
 def _files(folder: Path) -> list[Path]:
@@ -357,6 +392,7 @@ def check_model_folder(folder: Path | str) -> FolderSpec:
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
+    _refuse_odd_entries(folder)
     _refuse_unsafe_files(folder, _files(folder))
     config_path = folder / "config.json"
     if not config_path.is_file():
@@ -405,6 +441,7 @@ def folder_sha256(folder: Path | str) -> str:
     from denialbench.corpus._io import sha256_file
 
     folder = Path(folder)
+    _refuse_odd_entries(folder)  # before reading: a sparse terabyte would hash for hours
     digest = hashlib.sha256()
     for path in _files(folder):
         digest.update(f"{path.relative_to(folder).as_posix()}\0{sha256_file(path)}\n".encode())

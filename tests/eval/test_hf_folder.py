@@ -393,3 +393,31 @@ def test_a_shipped_baseline_folder_is_recognised_by_its_digest(checkpoint, tmp_p
     (trained / "cross_encoder" / "vocab.txt").write_text("changed\n")
     with pytest.raises(InputError, match="another SHA-256"):
         _submission.shipped_baseline(model, "entry")
+
+
+def test_special_files_deep_json_and_odd_names_are_refused_cleanly(tmp_path, checkpoint):
+    import os
+
+    from denialbench.eval._hf_folder import check_model_folder, folder_sha256
+
+    fifo = tmp_path / "fifo"
+    shutil.copytree(checkpoint, fifo)
+    os.mkfifo(fifo / "denialbench.json")  # reading it would block forever
+    with pytest.raises(InputError, match="not a regular file"):
+        check_model_folder(fifo)
+    deep = tmp_path / "deep"
+    shutil.copytree(checkpoint, deep)
+    (deep / "denialbench.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(InputError, match="nested too deeply"):
+        check_model_folder(deep)
+    odd = tmp_path / "odd"
+    shutil.copytree(checkpoint, odd)
+    (odd / "notes\nerror: forged.txt").write_text("x")
+    with pytest.raises(InputError, match="control characters"):
+        check_model_folder(odd)
+    sparse = tmp_path / "sparse"
+    shutil.copytree(checkpoint, sparse)
+    with open(sparse / "notes.txt", "wb") as handle:
+        handle.truncate(64 * 2**30)  # 64 GiB that take no disk space but would take hours to hash
+    with pytest.raises(InputError, match="more than 32 GiB"):
+        folder_sha256(sparse)

@@ -589,11 +589,26 @@ def test_skops_member_that_inflates_too_much_is_refused_before_reading(cli, tmp_
 
     path = tmp_path / "bomb.skops"
     sio.dump(LogisticRegression().fit(np.eye(4), TOY_LABELS[:4]), path)
-    _zip_member(path, "0.npy", bytes(8 << 20))  # 8 MiB of zeros: ~1000:1
+    _zip_member(path, "0.npy", bytes(32 << 20))  # 32 MiB of zeros: ~1000:1
     with pytest.raises(UnsafeModelError, match="decompression bomb"):
         load_model(path)
     result = cli("evaluate", path, "--bootstrap", "10")
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_a_small_member_of_zeros_is_no_bomb(tmp_path):
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    from denialbench.eval._archive_checks import check_skops_archive
+
+    # a heavily regularised model's zero coefficients deflate ~1000:1 (claim_only)
+    path = tmp_path / "zeros.skops"
+    sio.dump(LogisticRegression().fit(np.eye(4), TOY_LABELS[:4]), path)
+    zeros = io.BytesIO()
+    np.save(zeros, np.zeros(1 << 18))  # 2 MiB of float64 zeros
+    _zip_member(path, "0.npy", zeros.getvalue())
+    assert check_skops_archive(path) >= 2 << 20
 
 
 def test_skops_array_header_announcing_more_than_its_data_is_refused(cli, tmp_path):
