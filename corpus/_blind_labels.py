@@ -112,23 +112,14 @@ def apply_blind_labels(records: list[dict[str, Any]], sources: Path) -> dict[str
     return dict(summary)
 
 
-def _macro_f1(gold: list[str], labels: list[str]) -> float:
-    scores = []
-    for name in LABELS:
-        tp = sum(g == name and p == name for g, p in zip(gold, labels, strict=True))
-        fp = sum(g != name and p == name for g, p in zip(gold, labels, strict=True))
-        fn = sum(g == name and p != name for g, p in zip(gold, labels, strict=True))
-        if tp + fp + fn:
-            scores.append(2 * tp / (2 * tp + fp + fn))
-    return float(np.mean(scores)) if scores else 0.0
-
-
 def annotator_agreement(records: list[dict[str, Any]], sources: Path) -> dict[str, Any]:
     """Fleiss' kappa per split, and each annotator's macro-F1 against gold.
 
     Scored on the items each annotator labelled, ambiguous ones left out as in
     the headline score. Returns ``{"splits": {split: {...}}, "annotators": [...]}``.
     """
+    from denialbench.corpus._probes import _macro_f1  # pandas: only when agreement is made
+
     by_id = {r["id"]: r for r in records if r.get("annotations")}
     annotations, _ = read_annotations(sources / "annotations", set(by_id))
     splits = {}
@@ -140,23 +131,26 @@ def annotator_agreement(records: list[dict[str, Any]], sources: Path) -> dict[st
             "ambiguous": sum(bool(r["ambiguous"]) for r in rows),
             "fleiss_kappa": kappa,
         }
-    per_annotator: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    per_annotator: dict[str, dict[str, list[tuple[str, str]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for item_id, rows in annotations.items():
         record = by_id[item_id]
         if record["ambiguous"]:
             continue
         for row in rows:
             cell = per_annotator[row["annotator"]][record["split"]]
-            cell.append(f"{record['label']}\t{row['label']}")
+            cell.append((record["label"], row["label"]))
     annotators = []
     for name, cells in sorted(per_annotator.items()):
         entry: dict[str, Any] = {"annotator": name}
         for split, pairs in cells.items():
-            gold, said = zip(*(p.split("\t") for p in pairs), strict=True)
+            gold, said = zip(*pairs, strict=True)
             entry[split] = {
                 "items": len(pairs),
-                "macro_f1": _macro_f1(list(gold), list(said)),
-                "accuracy": float(np.mean([g == s for g, s in zip(gold, said, strict=True)])),
+                # the harness's own metric, as a model would be scored
+                "macro_f1": _macro_f1(list(gold), np.array(said)),
+                "accuracy": float(np.mean([g == s for g, s in pairs])),
             }
         annotators.append(entry)
     return {"splits": splits, "annotators": annotators}

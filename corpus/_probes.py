@@ -10,7 +10,7 @@ not, the corpus leaks the label. The limits are the ones issue 11 ("Corpus
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -193,7 +193,7 @@ def read_train_test(directory: Path | str | None) -> tuple[pd.DataFrame, pd.Data
     return frames[0], frames[1]
 
 
-def _macro_f1(gold: pd.Series, predicted: np.ndarray) -> float:
+def _macro_f1(gold: Iterable[str], predicted: np.ndarray) -> float:
     from denialbench.eval import confusion_matrix
     from denialbench.eval._metrics import CONFUSION_METRICS
 

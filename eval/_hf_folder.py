@@ -235,22 +235,25 @@ def _files(folder: Path) -> list[Path]:
 
 
 def _refuse_unsafe_files(folder: Path, files: list[Path]) -> None:
-    code = [p for p in files if p.suffix.lower() in _CODE_SUFFIXES]
-    if code:
-        names = ", ".join(str(p.relative_to(folder)) for p in code[:5])
-        raise UnsafeModelError(
-            f"{folder}: holds code ({names}); custom model code (trust_remote_code) is never "
-            "run. Use a model class that ships with transformers and remove the code files"
-        )
-    pickled = [p for p in files if p.suffix.lower() in _PICKLED_SUFFIXES]
-    if pickled:
-        names = ", ".join(str(p.relative_to(folder)) for p in pickled[:5])
-        raise UnsafeModelError(
-            f"{folder}: holds pickled files ({names}); loading a pickle can run code, so only "
-            "safetensors weights are read. Convert the weights to safetensors "
+    refusals = (
+        (
+            _CODE_SUFFIXES,
+            "holds code ({names}); custom model code (trust_remote_code) is never run. Use a "
+            "model class that ships with transformers and remove the code files",
+        ),
+        (
+            _PICKLED_SUFFIXES,
+            "holds pickled files ({names}); loading a pickle can run code, so only safetensors "
+            "weights are read. Convert the weights to safetensors "
             "(model.save_pretrained(folder, safe_serialization=True)) and remove the pickled "
-            "files (pytorch_model.bin, training_args.bin, optimizer.pt, ...)"
-        )
+            "files (pytorch_model.bin, training_args.bin, optimizer.pt, ...)",
+        ),
+    )
+    for suffixes, message in refusals:
+        found = [p for p in files if p.suffix.lower() in suffixes]
+        if found:
+            names = ", ".join(str(p.relative_to(folder)) for p in found[:5])
+            raise UnsafeModelError(f"{folder}: " + message.format(names=names))
     outside = [p for p in files if p.is_symlink()]
     if outside:
         raise UnsafeModelError(
