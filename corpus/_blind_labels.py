@@ -59,15 +59,21 @@ def _clear_winner(counts: Counter[str]) -> str | None:
     return ranked[0][0]
 
 
-def apply_blind_labels(records: list[dict[str, Any]], sources: Path) -> dict[str, Any]:
+def apply_blind_labels(
+    records: list[dict[str, Any]], sources: Path, *, withdrawn: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """Set ``annotations``, ``ambiguous`` and the adjudicated gold of ``records``.
+
+    ``withdrawn`` are ids the sources hold but the build leaves out (the
+    shortcut filter's, ``sources/filtered.json``): their blind labels and
+    adjudications stay in the sources, unused, rather than being errors.
 
     Records of :data:`BLIND_SPLITS` with fewer than three labels get
     ``annotations: None`` (``corpus validate`` reports them). Raises
     :class:`InputError` for a malformed annotation file or an unresolved
     disagreement, naming the file, line or item and what to add.
     """
-    ids = {r["id"] for r in records}
+    ids = {r["id"] for r in records} | withdrawn
     annotations, problems = read_annotations(sources / "annotations", ids)
     fixes, more = read_adjudication(sources / "adjudication.jsonl", ids)
     problems += more

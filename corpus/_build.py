@@ -35,7 +35,14 @@ from denialbench.corpus._stories import SEED_ITEM, expand_story, read_stories
 from denialbench.corpus._text import char_ngram_jaccard_pairs
 from denialbench.corpus._version import CORPUS_VERSION
 
-__all__ = ["SEED_ITEM", "SPLIT_TARGETS", "build"]
+__all__ = [
+    "FILTERED_FILE",
+    "SEED_ITEM",
+    "SPLIT_TARGETS",
+    "build",
+    "read_all_items",
+    "read_filtered",
+]
 
 #: Shares of the items per split: test and validation are large enough for
 #: the quotas (>= 3,000 and >= 800 items) with room for the ambiguous slice.
@@ -45,7 +52,27 @@ SPLIT_TARGETS = {"train": 0.605, "validation": 0.09, "test": 0.305}
 _SUBTYPE_TAGS = {"partial": "partial", "counter_claim": "counter_claim", "hedge": "hedge"}
 
 
-def _read_items(root: Path) -> list[dict[str, Any]]:
+#: The shortcut filter's frozen result (see ``_filtering``), in ``sources/``.
+FILTERED_FILE = "filtered.json"
+
+
+def read_filtered(sources: Path) -> frozenset[str]:
+    """Ids the shortcut filter dropped; none when the file is absent."""
+    path = sources / FILTERED_FILE
+    if not path.exists():
+        return frozenset()
+    try:
+        dropped = json.loads(path.read_text("utf-8"))["dropped"]
+        return frozenset(str(row["id"]) for row in dropped)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(
+            f'{path}: expected {{"dropped": [{{"id": ...}}, ...]}} as written by '
+            f"tools/filter_shortcuts.py ({exc}); re-run that tool"
+        ) from exc
+
+
+def read_all_items(root: Path) -> list[dict[str, Any]]:
+    """Every item the sources hold, the filtered ones included, all in train."""
     records = [dict(SEED_ITEM, source_url=None)]
     for story in read_stories(root / "sources" / "stories"):
         records.extend(expand_story(story))
@@ -59,6 +86,19 @@ def _read_items(root: Path) -> list[dict[str, Any]]:
     for record in records:
         record["split"] = "train"
     return records
+
+
+def _read_items(root: Path) -> tuple[list[dict[str, Any]], frozenset[str]]:
+    """The items the build keeps, and the ids the shortcut filter dropped."""
+    records = read_all_items(root)
+    filtered = read_filtered(root / "sources")
+    unknown = filtered - {r["id"] for r in records}
+    if unknown:
+        raise InputError(
+            f"{root / 'sources' / FILTERED_FILE}: id {sorted(unknown)[0]!r} is in no story; "
+            "re-run tools/filter_shortcuts.py"
+        )
+    return [r for r in records if r["id"] not in filtered], filtered
 
 
 def _finish_tags(records: list[dict[str, Any]]) -> None:
@@ -147,13 +187,13 @@ def _assign_splits(records, seed: int, frozen: dict[str, str]) -> None:
 def build(root: Path | str, *, seed: int = 13, allow_same_version: bool = False) -> dict[str, Any]:
     """Build ``root/data`` from ``root/sources``; returns counts and checksums."""
     root = Path(root)
-    records = _read_items(root)
+    records, filtered = _read_items(root)
     frozen_path = root / "sources" / "splits.json"
     frozen = json.loads(frozen_path.read_text("utf-8")) if frozen_path.exists() else {}
     # Splits are assigned on the labels as written, so an adjudicated label
     # never moves an item to another split.
     _assign_splits(records, seed, frozen)
-    blind = apply_blind_labels(records, root / "sources")
+    blind = apply_blind_labels(records, root / "sources", withdrawn=filtered)
     _finish_tags(records)
     data = root / "data"
     checks_path = data / "checksums.json"

@@ -43,18 +43,27 @@ def data_dir() -> Path:
 
 
 #: The configs of the dataset card: the synthetic corpus, DenialBench-Real,
-#: and the synthetic corpus of the 1.x releases, kept so old results reproduce.
+#: and the synthetic corpora of earlier releases, kept so old results reproduce.
 CONFIGS: dict[str, tuple[str, ...]] = {
     "default": SPLITS,
     "real": REAL_SPLITS,
+    "v2.0.0": SPLITS,
     "v1.0.0": SPLITS,
 }
 
+#: Each archived config and the releases whose synthetic splits it holds.
+ARCHIVED_CONFIGS: dict[str, tuple[str, ...]] = {
+    "v2.0.0": ("2.0.0",),
+    "v1.0.0": ("1.0.0", "1.1.0"),
+}
+
 #: Every corpus version the package can load: the folder (under data/) that
-#: holds each of its configs. A 1.x synthetic split is the archived file, so a
-#: result scored on 1.0.0 or 1.1.0 can be re-scored on the very same bytes.
+#: holds each of its configs. An earlier synthetic split is the archived file,
+#: so a result scored on 2.0.0, 1.1.0 or 1.0.0 can be re-scored on the very
+#: same bytes.
 RELEASES: dict[str, dict[str, str]] = {
     CORPUS_VERSION: {"default": "", "real": ""},
+    "2.0.0": {"default": "v2.0.0", "real": ""},
     "1.1.0": {"default": "v1.0.0", "real": ""},
     "1.0.0": {"default": "v1.0.0"},
 }
@@ -238,18 +247,20 @@ def load(
         ``datasets.DatasetDict`` (ClassLabel labels).
     splits : tuple of str, optional
         Which splits to load (default: every split of ``config``).
-    config : {"default", "real", "v1.0.0"}
+    config : {"default", "real", "v2.0.0", "v1.0.0"}
         ``"default"``: the synthetic corpus (train, validation, test);
         ``"real"``: DenialBench-Real, exchanges from White House press
         briefings (real_train, real_validation, real_test), with its own
         fields (speaker, briefing, question, annotator counts);
+        ``"v2.0.0"``: the synthetic corpus of release 2.0.0, the same as
+        ``config="default", version="2.0.0"``;
         ``"v1.0.0"``: the synthetic corpus of the 1.x releases, the same as
         ``config="default", version="1.0.0"``.
     version : str, optional
         The corpus version to load (default: the current one,
-        ``CORPUS_VERSION``); ``RELEASES`` lists them. ``"1.0.0"`` and
-        ``"1.1.0"`` give the 1.x synthetic splits, byte for byte, so results
-        reported on them can be reproduced.
+        ``CORPUS_VERSION``); ``RELEASES`` lists them. ``"2.0.0"``, ``"1.1.0"``
+        and ``"1.0.0"`` give their synthetic splits, byte for byte, so
+        results reported on them can be reproduced.
 
     Examples
     --------
@@ -261,10 +272,11 @@ def load(
     """
     if config not in CONFIGS:
         raise InputError(f"unknown config {config!r}; choose one of {', '.join(CONFIGS)}")
-    if config == "v1.0.0":
-        if version not in (None, "1.0.0", "1.1.0"):
-            raise InputError(f"config 'v1.0.0' holds corpus 1.0.0, not {version!r}")
-        config, version = "default", "1.0.0"
+    if config in ARCHIVED_CONFIGS:
+        releases = ARCHIVED_CONFIGS[config]
+        if version not in (None, *releases):
+            raise InputError(f"config {config!r} holds corpus {releases[0]}, not {version!r}")
+        config, version = "default", releases[0]
     if splits is None:
         splits = CONFIGS[config]
     frames = {

@@ -4,4 +4,4 @@
 unchanged version, and `corpus validate` checks data/checksums.json against it.
 """
 
-CORPUS_VERSION = "2.0.0"
+CORPUS_VERSION = "2.1.0"

@@ -109,11 +109,23 @@ def probes_text(root: Path) -> str:
         )
     overlap = record["unrelated_overlap"]
     lines.append(
-        f"| unrelated_overlap | unrelated test items found by claim-response word overlap "
-        f"alone ({overlap['found']}/{overlap['unrelated_test_items']}; recall) | "
+        f"| unrelated_overlap | unrelated test items among the share that claim-response "
+        f"overlap alone ranks most unrelated ({overlap['found']}/"
+        f"{overlap['unrelated_test_items']}; recall; noise floor "
+        f"{overlap.get('noise_floor', float('nan')):.3f}) | "
         f"{overlap['figure']:.3f} | < {overlap['limit']:.2f} | "
         f"{'pass' if overlap['passed'] else 'FAIL'} |"
     )
+    readings = [
+        f"{title} {overlap[key]['figure']:.3f} (noise floor {overlap[key]['noise_floor']:.3f})"
+        for key, title in (
+            ("best_f1_threshold", "cut at the train unrelated-F1 peak (the first definition)"),
+            ("four_label_model", "class-balanced four-label model"),
+        )
+        if key in overlap
+    ]
+    if readings:
+        lines += ["", "Other readings of unrelated_overlap: " + "; ".join(readings) + "."]
     return "\n".join(lines) + "\n"
 
 
@@ -198,22 +210,43 @@ def v1_recheck_text(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The blind reader's samples: the file, and which responses it was drawn from.
+_NARRATION_SAMPLES = (
+    ("sample_verdicts.jsonl", "distinct responses drawn at random from corpus 2.0.0"),
+    (
+        "sample_verdicts_2.1.jsonl",
+        "distinct responses drawn at random from the rival stories of 2.1.0",
+    ),
+)
+
+
 def narration_text(root: Path) -> str:
-    """The blind reader's speech-or-narration verdicts on a sample of responses."""
+    """The blind reader's speech-or-narration verdicts on samples of responses."""
     from denialbench.corpus._io import iter_jsonl
 
-    path = root / "corpus" / "agreement" / "narration" / "sample_verdicts.jsonl"
-    if not path.exists():
+    folder = root / "corpus" / "agreement" / "narration"
+    sentences = []
+    for name, drawn in _NARRATION_SAMPLES:
+        if not (folder / name).exists():
+            continue
+        rows = [row for _, row in iter_jsonl(folder / name)]
+        narration = [r for r in rows if r["verdict"] == "narration"]
+        noted = [r for r in rows if r["verdict"] == "speech" and r["note"]]
+        sentences.append(
+            f"A blind reader judged {len(rows)} {drawn} (`{name}`): "
+            f"{len(narration)} narration, {len(rows) - len(narration)} speech, of which "
+            f"{len(noted)} borderline (listed with a note in the file)."
+        )
+    if not sentences:
         return "The narration check has not been run yet.\n"
-    rows = [row for _, row in iter_jsonl(path)]
-    narration = [r for r in rows if r["verdict"] == "narration"]
-    noted = [r for r in rows if r["verdict"] == "speech" and r["note"]]
-    return (
-        f"A blind reader judged {len(rows)} distinct responses drawn at random: "
-        f"{len(narration)} narration, {len(rows) - len(narration)} speech, of which "
-        f"{len(noted)} borderline (third-person statements of fact counted as the "
-        "organisation's own statement; listed with a note in the file).\n"
-    )
+    return "\n\n".join(sentences) + "\n"
+
+
+def filtering_text(root: Path) -> str:
+    """The stories 2.1.0 added and what the shortcut filter dropped."""
+    from denialbench.corpus._filtering import filter_markdown
+
+    return filter_markdown(root / "corpus")
 
 
 def stats_text(root: Path) -> str:
@@ -310,6 +343,7 @@ _PRODUCERS: dict[str, dict[str, Callable[[Path], str]]] = {
         "blind_labels": blind_labels_text,
         "v1_recheck": v1_recheck_text,
         "narration": narration_text,
+        "filtering": filtering_text,
         "checksums": checksums_text,
         "probes": probes_text,
         "real": real_text,

@@ -290,3 +290,30 @@ def test_seed_item_is_real_and_cited():
     assert SEED_ITEM["source"] and "TRT World" in SEED_ITEM["source"]
     assert SEED_ITEM["label"] == "deny"
     assert ID_PATTERN.match(SEED_ITEM["id"])
+
+
+def _write_filtered(root, ids) -> None:
+    dropped = [{"id": i, "round": 1, "predictability": 1.0} for i in ids]
+    text = json.dumps({"settings": {}, "rounds": [], "dropped": dropped})
+    (root / "sources" / "filtered.json").write_text(text, encoding="utf-8")
+
+
+def test_filtered_items_leave_the_split_files_but_keep_their_blind_labels(root):
+    build(root, seed=1)
+    items = _annotate(root, _writer_label)
+    gone = [items[0]["id"], _rows(root, "train")[0]["id"]]
+    _write_filtered(root, gone)
+    result = build(root, seed=1, allow_same_version=True)
+    kept = {r["id"] for s in ("train", "validation", "test") for r in _rows(root, s)}
+    assert kept.isdisjoint(gone)
+    # the withdrawn item's labels stay in the sources without being an error
+    assert result["blind_labels"]["ambiguous"] == 0
+
+
+def test_a_filtered_id_in_no_story_is_refused(root):
+    _write_filtered(root, ["0123456789ab"])
+    with pytest.raises(InputError, match=r"filtered\.json: id '0123456789ab' is in no story"):
+        build(root, seed=1)
+    (root / "sources" / "filtered.json").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(InputError, match="re-run that tool"):
+        build(root, seed=1)

@@ -87,6 +87,21 @@ def test_older_versions_load_byte_for_byte():
     assert "1.0.0" in RELEASES
 
 
+def test_corpus_2_0_0_stays_loadable_byte_for_byte():
+    from denialbench.corpus import RELEASES, sha256_file, split_path
+
+    recorded = json.loads((split_path("test", "2.0.0").parent / "checksums.json").read_text())
+    assert recorded["version"] == "2.0.0"
+    for split in ("train", "validation", "test"):
+        assert sha256_file(split_path(split, "2.0.0")) == recorded["sha256"][split]
+    old = load(version="2.0.0", as_pandas=True, splits=("test",))
+    same = load(config="v2.0.0", as_pandas=True, splits=("test",))
+    assert old["test"]["id"].tolist() == same["test"]["id"].tolist()
+    assert "2.0.0" in RELEASES
+    # the real splits did not change in 2.1.0: 2.0.0 reads the current files
+    assert split_path("real_test", "2.0.0") == split_path("real_test")
+
+
 def test_unknown_versions_and_missing_configs_are_input_errors():
     with pytest.raises(InputError, match=r"unknown corpus version '0\.9'"):
         load(version="0.9")
@@ -94,3 +109,5 @@ def test_unknown_versions_and_missing_configs_are_input_errors():
         load(config="real", version="1.0.0")
     with pytest.raises(InputError, match=r"config 'v1\.0\.0' holds corpus 1\.0\.0"):
         load(config="v1.0.0", version="2.0.0")
+    with pytest.raises(InputError, match=r"config 'v2\.0\.0' holds corpus 2\.0\.0"):
+        load(config="v2.0.0", version="1.0.0")

@@ -24,18 +24,28 @@ def _split(tmp_path, records):
 
 def test_id_only_catches_ids_that_encode_the_label(tmp_path):
     leaky = make_records(item_id=lambda g, _, label: f"{label}-{g:03d}")
-    neutral = make_records()
     leaky_f1 = score_probe(PROBE["id_only"], *_split(tmp_path / "a", leaky))
-    neutral_f1 = score_probe(PROBE["id_only"], *_split(tmp_path / "b", neutral))
     assert leaky_f1 == pytest.approx(1.0)
-    assert neutral_f1 < 0.5
     floor = {"majority": 0.1}
     assert PROBE["id_only"].check(leaky_f1, floor)[0] is False
     assert PROBE["id_only"].check(0.11, floor)[0] is True
-    # the model's own score on shuffled labels is a floor too, but no shelter for a leak
-    noisy = {"majority": 0.1, "id_only_shuffled": 0.2}
-    assert PROBE["id_only"].check(0.21, noisy)[0] is True
-    assert PROBE["id_only"].check(leaky_f1, noisy)[0] is False
+    assert PROBE["id_only"].check(0.13, floor)[0] is False
+
+
+def test_tuned_id_only_falls_back_to_the_majority_on_random_ids(tmp_path):
+    # random ids carry nothing: the tuned model learns that and predicts one
+    # label, where the untuned one guesses minority labels by chance
+    rng = np.random.default_rng(1)
+
+    def more_denials(record, _rng):  # a clear majority label, as in the corpus
+        if record["label"] == "confirm" and int(record["group"][-3:]) % 3:
+            record["label"], record["subtype"] = "deny", "explicit"
+
+    records = make_records(60, item_id=lambda *_: rng.bytes(6).hex(), edit=more_denials)
+    train, test = _split(tmp_path, records)
+    tuned = score_probe(PROBE["id_only"], train, test)
+    majority = score_probe(PROBE["majority"], train, test)
+    assert tuned == pytest.approx(majority)
 
 
 def test_the_shuffled_label_floor_learns_nothing_from_a_leak(tmp_path):
@@ -97,6 +107,14 @@ def test_unrelated_overlap_finds_unrelated_items_that_share_no_words(tmp_path):
     assert clean["figure"] < planted["figure"]
 
 
+def test_unrelated_overlap_stays_near_chance_where_overlap_says_nothing(tmp_path):
+    # same vocabulary for every label: the four-label model has nothing to go on
+    clean = unrelated_overlap(*_split(tmp_path, make_records(60)))
+    assert clean["figure"] < 0.6
+    # the first definition (cut where unrelated-F1 peaks) calls nearly all unrelated
+    assert clean["best_f1_threshold"]["noise_floor"] > 0.8
+
+
 def test_probes_command_reports_every_probe_and_fails_on_a_leak(tmp_path, cli):
     directory = write_corpus(
         tmp_path / "data", make_records(item_id=lambda g, _, label: f"{label}-{g:03d}")
@@ -139,6 +157,7 @@ def test_run_probes_passes_when_nothing_is_planted(tmp_path, monkeypatch):
             "limit": 0.6,
             "found": 1,
             "unrelated_test_items": 10,
+            "noise_floor": 0.2,
         },
     )
     directory = write_corpus(tmp_path / "data", make_records(item_id=lambda g, p, _: f"x-{g}-{p}"))
