@@ -102,7 +102,7 @@ def make_claim_only(C: float = 0.3, max_features: int = 20000, seed: int = 0) ->
 
 
 def make_pair_tfidf(
-    C: float = 1.0, max_features: int = 20000, pair_weight: float = 3.0, seed: int = 0
+    C: float = 1.0, max_features: int = 20000, pair_weight: float = 1.0, seed: int = 0
 ) -> Pipeline:
     """TF-IDF of both sides plus pair features, logistic regression."""
     response = FeatureUnion(

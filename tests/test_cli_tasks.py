@@ -49,6 +49,7 @@ def test_missing_files_exit_2_naming_them(cli, tmp_path):
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow  # whole-corpus scoring: seconds each; CI runs it in `pytest -m slow`
 def test_task_all_runs_what_it_finds_and_names_what_it_skips(cli, tmp_path):
     root = tmp_path / "copies"
     write_fnc1(root / "fnc-1")
@@ -135,6 +136,7 @@ def test_a_predictions_file_scores_one_task(cli, tmp_path):
     assert task["main_score"] == "deny_f1_score"
 
 
+@pytest.mark.slow  # whole-corpus scoring: seconds each; CI runs it in `pytest -m slow`
 def test_leaderboard_add_task_check_and_render(cli, tmp_path):
     board, board_md = tmp_path / "board", tmp_path / "LEADERBOARD.md"
     test_result = tmp_path / "test.json"

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from denialbench.corpus import LABELS, stats, stats_markdown
 
 
@@ -26,6 +28,7 @@ def test_stats_titles_and_markdown():
     assert "deny" in md
 
 
+@pytest.mark.slow  # stats of the whole corpus through the CLI; CI runs it in `pytest -m slow`
 def test_cli_stats_json_and_tables(cli):
     out = cli("corpus", "stats", "--json")
     assert out.exit_code == 0

@@ -70,6 +70,7 @@ def test_same_inputs_same_bytes(pair_result, tmp_path):
     assert (tmp_path / "r.json").read_bytes() == (out / "r.json").read_bytes()
 
 
+@pytest.mark.slow  # whole-corpus scoring: seconds each; CI runs it in `pytest -m slow`
 def test_skops_and_pickle_agree():
     a = evaluate(TRAINED / "response_only.skops", n_bootstrap=100)
     b = evaluate(TRAINED / "response_only.pkl", n_bootstrap=100)
