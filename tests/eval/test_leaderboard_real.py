@@ -11,7 +11,7 @@ import pytest
 from real_fixtures import make_real_root
 
 from denialbench import InputError, VerificationFailed
-from denialbench.corpus import _loading
+from denialbench.corpus import CORPUS_VERSION, _loading
 from denialbench.corpus._real_build import build_real
 from denialbench.eval import evaluate, leaderboard
 
@@ -194,7 +194,8 @@ def test_refresh_without_retraining_adds_test_and_real_test(tmp_path, monkeypatc
         refresh, "train_baselines", lambda *a, **k: pytest.fail("--no-retrain retrained")
     )
     assert refresh.main(["claim_only", "--no-retrain", "--date", "2026-11-28"]) == 0
-    entry = json.loads(next(board.rglob("claim-only.json")).read_text("utf-8"))
+    # the current version's entry is the one replaced; older tables keep theirs
+    entry = json.loads((board / CORPUS_VERSION / "claim-only.json").read_text("utf-8"))
     assert set(entry["results"]) == {"test", "real_test"}
     assert entry["submission"]["baseline"] is True and entry["submission"]["date"] == "2026-11-28"
     assert {p.name: p.read_bytes() for p in TRAINED.glob("*.pkl")} == trained_before
